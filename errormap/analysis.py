@@ -1,0 +1,161 @@
+"""Per-failure diagnosis: build what the judge sees, ask it concurrently, keep every outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from errormap.judge import Judge, JudgeError
+from errormap.schemas import FailureCase, Usage
+
+DIAGNOSIS_COLUMNS = [
+    "failure_id",
+    "dataset",
+    "example_id",
+    "model",
+    "status",
+    "error",
+    "error_title",
+    "error_summary",
+    "criteria",
+    "reference_models",
+    "judge_id",
+    "prompt_version",
+    "prompt_tokens",
+    "completion_tokens",
+    "requests",
+    "cached",
+]
+REASONING_MIN_CHARS = 40
+
+
+def _has_reasoning(text: str) -> bool:
+    return len(text.strip()) >= REASONING_MIN_CHARS or "\n" in text.strip()
+
+
+def _rng_for(seed: int, key: str) -> np.random.Generator:
+    digest = hashlib.sha256(f"{seed}\x1f{key}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+def build_cases(marked: pd.DataFrame, failures: pd.DataFrame, *, k_correct: int = 3, seed: int = 0) -> list[FailureCase]:
+    """One case per sampled failure, with up to k correct outputs of other models on the same example."""
+    by_example: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
+    for dataset, example_id, model, output, is_failure in zip(
+        marked["dataset"], marked["example_id"], marked["model"], marked["output_text"], marked["is_failure"]
+    ):
+        by_example[(dataset, example_id)].append((model, output, bool(is_failure)))
+    cases = []
+    for row in failures.itertuples(index=False):
+        peers = sorted(p for p in by_example[(row.dataset, row.example_id)] if p[0] != row.model)
+        correct = [p for p in peers if not p[2]]
+        order = _rng_for(seed, row.failure_id).permutation(len(correct)) if correct else []
+        shuffled = [correct[i] for i in order]
+        shuffled.sort(key=lambda p: not _has_reasoning(p[1]))
+        chosen = shuffled[: max(0, int(k_correct))]
+        reference = row.correct_answer if isinstance(row.correct_answer, str) else None
+        cases.append(
+            FailureCase(
+                failure_id=row.failure_id,
+                dataset=row.dataset,
+                example_id=row.example_id,
+                model=row.model,
+                input_text=row.input_text,
+                output_text=row.output_text,
+                correct_answer=reference,
+                other_correct_outputs=[p[1] for p in chosen],
+                other_models=[p[0] for p in chosen],
+                peer_outputs=[p[1] for p in peers],
+            )
+        )
+    return cases
+
+
+@dataclass
+class RunStats:
+    """Live counters of a judge run, shown in the progress bar and written as metrics."""
+
+    total: int
+    done: int = 0
+    failed: int = 0
+    cached: int = 0
+    requests: int = 0
+    usage: Usage = field(default_factory=Usage)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def as_metrics(self) -> dict[str, float | int]:
+        return {
+            "failures_analysed": self.done,
+            "diagnoses_ok": self.done - self.failed,
+            "diagnoses_failed": self.failed,
+            "judge_requests": self.requests,
+            "cached_answers": self.cached,
+            "prompt_tokens": self.usage.prompt_tokens,
+            "completion_tokens": self.usage.completion_tokens,
+        }
+
+
+def _row(case: FailureCase, judge: Judge) -> dict[str, object]:
+    return {
+        "failure_id": case.failure_id,
+        "dataset": case.dataset,
+        "example_id": case.example_id,
+        "model": case.model,
+        "reference_models": json.dumps(case.other_models),
+        "judge_id": judge.judge_id,
+        "prompt_version": judge.prompt_version,
+    }
+
+
+async def diagnose_all(
+    cases: list[FailureCase],
+    judge: Judge,
+    *,
+    on_progress: Callable[[RunStats], None] | None = None,
+) -> tuple[pd.DataFrame, RunStats]:
+    """Diagnose every case; a case whose judge call fails is kept with status 'failed' and the reason."""
+    stats = RunStats(total=len(cases))
+
+    async def one(case: FailureCase) -> dict[str, object]:
+        row = _row(case, judge)
+        try:
+            answer = await judge.diagnose(case)
+        except JudgeError as exc:
+            stats.failed += 1
+            row.update(status="failed", error=str(exc), error_title=None, error_summary=None, criteria="[]",
+                       prompt_tokens=0, completion_tokens=0, requests=0, cached=False)
+        else:
+            stats.usage = stats.usage + answer.usage
+            stats.requests += answer.requests
+            stats.cached += int(answer.cached)
+            row.update(
+                status="ok",
+                error=None,
+                error_title=answer.value.error_title,
+                error_summary=answer.value.error_summary,
+                criteria=json.dumps([c.model_dump(mode="json") for c in answer.value.criteria], ensure_ascii=False),
+                prompt_tokens=answer.usage.prompt_tokens,
+                completion_tokens=answer.usage.completion_tokens,
+                requests=answer.requests,
+                cached=answer.cached,
+            )
+        stats.done += 1
+        if on_progress is not None:
+            on_progress(stats)
+        return row
+
+    rows = await asyncio.gather(*(one(case) for case in cases))
+    frame = pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)
+    return frame.astype({"prompt_tokens": "int64", "completion_tokens": "int64", "requests": "int64", "cached": "bool"}), stats

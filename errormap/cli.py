@@ -1,0 +1,97 @@
+"""The `errormap` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from errormap import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from errormap.demo import generate_demo
+
+    paths = generate_demo(args.output, seed=args.seed)
+    for path in paths:
+        print(path)
+    return 0
+
+
+def _config_compose(args: argparse.Namespace) -> int:
+    from errormap.config import compose, load_params, write_params
+
+    config = compose(args.conf_dir, args.overrides)
+    if args.check:
+        current = load_params(args.output)
+        if current != config:
+            print(f"{args.output} is out of date with {args.conf_dir}/: run `errormap config compose`", file=sys.stderr)
+            return 1
+        print(f"{args.output} matches {args.conf_dir}/")
+        return 0
+    write_params(config, args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from errormap.data import InputValidationError, load_results
+
+    try:
+        results = load_results(args.input_dir)
+    except InputValidationError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(
+        f"ok: {len(results)} rows, {results['dataset'].nunique()} datasets, "
+        f"{results['model'].nunique()} models, {results['example_id'].nunique()} examples"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="errormap",
+        description="Explain why language models fail on benchmarks. The pipeline itself runs with `dvc repro`; "
+        "these commands prepare inputs and inspect results.",
+    )
+    parser.add_argument("--version", action="version", version=f"errormap {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo-data", help="write the deterministic demo benchmark (CSV per dataset)")
+    demo.add_argument("output", nargs="?", default="data/demo", type=Path, help="output directory (default: data/demo)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    demo.set_defaults(handler=_demo_data)
+
+    config = commands.add_parser("config", help="compose params.yaml from conf/ with Hydra")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    compose = config_commands.add_parser(
+        "compose", help="write params.yaml from conf/ plus Hydra overrides, e.g. judge=openai judge.model=gpt-4.1-mini"
+    )
+    compose.add_argument("overrides", nargs="*", help="Hydra overrides (group=option or key=value)")
+    compose.add_argument("--conf-dir", default="conf", help="Hydra config directory (default: conf)")
+    compose.add_argument("--output", default="params.yaml", help="where to write (default: params.yaml)")
+    compose.add_argument("--check", action="store_true", help="only check that the file is up to date; exit 1 if not")
+    compose.set_defaults(handler=_config_compose)
+
+    validate = commands.add_parser("validate", help="check benchmark result files without running the pipeline")
+    validate.add_argument("input_dir", type=Path, help="directory of .csv/.jsonl/.parquet results")
+    validate.set_defaults(handler=_validate)
+
+    from errormap.quality_cli import add_taxonomy_commands
+
+    add_taxonomy_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

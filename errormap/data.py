@@ -1,0 +1,284 @@
+"""Loading per-instance benchmark results, validating them and selecting failures."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REQUIRED_COLUMNS = ("example_id", "model", "input_text", "output_text", "score")
+OPTIONAL_COLUMNS = ("correct_answer", "dataset")
+KEY_COLUMNS = ("dataset", "example_id", "model")
+SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".parquet")
+MAX_REPORTED_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One defect in an input file, located by file, row and column."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class InputValidationError(ValueError):
+    """Raised when benchmark results cannot be used; lists every problem found (up to a limit)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = problems[:MAX_REPORTED_PROBLEMS]
+        lines = [f"invalid benchmark results ({len(problems)} problem(s)):"]
+        lines += [f"  - {p}" for p in shown]
+        if len(problems) > len(shown):
+            lines.append(f"  ... and {len(problems) - len(shown)} more")
+        super().__init__("\n".join(lines))
+
+
+def failure_id(dataset: str, example_id: str, model: str) -> str:
+    """A stable id for one (dataset, example, model) row."""
+    return hashlib.sha1(f"{dataset}\x1f{example_id}\x1f{model}".encode()).hexdigest()[:16]
+
+
+def _decode_utf8(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputValidationError(
+            [Problem(str(path), None, None, f"not UTF-8 text (byte {exc.start}, line {line}): {exc.reason}")]
+        ) from None
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, int]:
+    """Read one file as strings; return the frame and the offset from frame index to a human row number."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        text = _decode_utf8(path)
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except pd.errors.ParserError as exc:
+            raise InputValidationError([Problem(str(path), None, None, f"cannot parse CSV: {exc}")]) from None
+        return frame, 2  # header is line 1, first data row is row 2
+    if suffix == ".jsonl":
+        text = _decode_utf8(path)
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputValidationError([Problem(str(path), number, None, f"invalid JSON: {exc.msg}")]) from None
+            if not isinstance(record, dict):
+                raise InputValidationError([Problem(str(path), number, None, "each line must be a JSON object")])
+            records.append(record)
+        frame = pd.DataFrame.from_records(records)
+        return frame, 1
+    if suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for corrupt files
+            raise InputValidationError([Problem(str(path), None, None, f"cannot read Parquet: {exc}")]) from None
+        return frame, 1
+    raise InputValidationError([Problem(str(path), None, None, f"unsupported file type '{suffix}'")])
+
+
+def _as_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _scalar_or_json(value: object) -> object:
+    """Extra columns are kept; nested values become JSON text so every file writes to Parquet."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, default=str) if isinstance(value, (dict, list, tuple)) else str(value)
+
+
+def load_table(path: Path) -> pd.DataFrame:
+    """Load and validate one results file; the dataset defaults to the file stem."""
+    frame, row_offset = _read_table(path)
+    problems: list[Problem] = []
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    for column in missing:
+        problems.append(Problem(str(path), None, column, "required column is missing"))
+    if problems:
+        raise InputValidationError(problems)
+    frame = frame.reset_index(drop=True)
+    row_numbers = frame.index.to_numpy() + row_offset
+    if "dataset" not in frame.columns:
+        frame["dataset"] = path.stem
+    for column in ("example_id", "model", "input_text", "output_text", "dataset"):
+        frame[column] = frame[column].map(_as_text)
+    if "correct_answer" in frame.columns:
+        frame["correct_answer"] = frame["correct_answer"].map(
+            lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+        )
+    else:
+        frame["correct_answer"] = None
+
+    for column in ("example_id", "model", "dataset"):
+        for index in np.flatnonzero(frame[column].str.strip().eq("").to_numpy()):
+            problems.append(Problem(str(path), int(row_numbers[index]), column, "must not be empty"))
+
+    raw_scores = frame["score"]
+    scores = pd.to_numeric(raw_scores.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce")
+    for index in np.flatnonzero(scores.isna().to_numpy()):
+        value = _as_text(raw_scores.iloc[index])
+        message = "score is empty" if not value.strip() else f"score {value!r} is not a number"
+        problems.append(Problem(str(path), int(row_numbers[index]), "score", message))
+    frame["score"] = scores.astype(float)
+
+    duplicated = frame.duplicated(list(KEY_COLUMNS), keep=False)
+    if duplicated.any():
+        for _, group in frame[duplicated].groupby(list(KEY_COLUMNS), sort=False):
+            rows = [int(row_numbers[i]) for i in group.index]
+            key = ", ".join(f"{c}={group.iloc[0][c]!r}" for c in KEY_COLUMNS)
+            problems.append(
+                Problem(str(path), rows[1], "example_id", f"duplicate key ({key}) also at row(s) {rows[0]}")
+            )
+    if problems:
+        raise InputValidationError(problems)
+    for column in frame.columns:
+        if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS and frame[column].dtype == object:
+            frame[column] = frame[column].map(_scalar_or_json)
+    frame["source_file"] = path.name
+    frame["source_row"] = row_numbers
+    return frame
+
+
+def find_result_files(input_dir: Path) -> list[Path]:
+    """Every supported results file below a directory, in a stable order."""
+    if not input_dir.exists():
+        raise InputValidationError([Problem(str(input_dir), None, None, "input directory does not exist")])
+    files = sorted(p for p in input_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    if not files:
+        raise InputValidationError(
+            [Problem(str(input_dir), None, None, f"no {', '.join(SUPPORTED_SUFFIXES)} files found")]
+        )
+    return files
+
+
+def load_results(input_dir: Path | str) -> pd.DataFrame:
+    """Load every results table under a directory into one validated frame."""
+    files = find_result_files(Path(input_dir))
+    problems: list[Problem] = []
+    frames = []
+    for path in files:
+        try:
+            frames.append(load_table(path))
+        except InputValidationError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputValidationError(problems)
+    results = pd.concat(frames, ignore_index=True, sort=False)
+    duplicated = results.duplicated(list(KEY_COLUMNS), keep=False)
+    if duplicated.any():
+        for _, group in results[duplicated].groupby(list(KEY_COLUMNS), sort=False):
+            places = [f"{r.source_file} row {r.source_row}" for r in group.itertuples()]
+            first = group.iloc[-1]
+            problems.append(
+                Problem(
+                    str(first.source_file),
+                    int(first.source_row),
+                    "example_id",
+                    f"duplicate key across files: {'; '.join(places)}",
+                )
+            )
+        raise InputValidationError(problems)
+    return results
+
+
+def success_thresholds(
+    results: pd.DataFrame, per_dataset: Mapping[str, float] | None, default: float | None, mean_ratio: float
+) -> dict[str, float]:
+    """The score a row needs to count as a success, per dataset."""
+    per_dataset = dict(per_dataset or {})
+    thresholds = {}
+    for dataset, scores in results.groupby("dataset")["score"]:
+        if dataset in per_dataset:
+            thresholds[dataset] = float(per_dataset[dataset])
+        elif default is not None:
+            thresholds[dataset] = float(default)
+        else:
+            thresholds[dataset] = mean_ratio * float(scores.mean())
+    return thresholds
+
+
+def mark_failures(results: pd.DataFrame, thresholds: Mapping[str, float]) -> pd.DataFrame:
+    """Add the threshold and the failure flag to every row."""
+    marked = results.copy()
+    marked["success_threshold"] = marked["dataset"].map(thresholds).astype(float)
+    marked["is_failure"] = marked["score"] < marked["success_threshold"]
+    marked["failure_id"] = [
+        failure_id(d, e, m) for d, e, m in zip(marked["dataset"], marked["example_id"], marked["model"])
+    ]
+    return marked
+
+
+def _group_seed(seed: int, model: str, dataset: str) -> int:
+    digest = hashlib.sha256(f"{seed}\x1f{model}\x1f{dataset}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def sample_failures(
+    marked: pd.DataFrame,
+    *,
+    ratio: float = 1.0,
+    max_per_group: int | None = None,
+    seed: int = 0,
+    models: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Sample failures per (model, dataset); each group has its own seed, so adding a model changes no other group."""
+    if not 0 < ratio <= 1:
+        raise ValueError(f"sampling ratio must be in (0, 1], got {ratio}")
+    failures = marked[marked["is_failure"]]
+    if models is not None:
+        wanted = set(models)
+        unknown = wanted - set(marked["model"])
+        if unknown:
+            raise ValueError(f"configured models not found in the results: {sorted(unknown)}")
+        failures = failures[failures["model"].isin(wanted)]
+    picked = []
+    for (model, dataset), group in failures.groupby(["model", "dataset"], sort=True):
+        group = group.sort_values("example_id", kind="stable")
+        size = math.ceil(ratio * len(group))
+        if max_per_group is not None:
+            size = min(size, int(max_per_group))
+        rng = np.random.default_rng(_group_seed(seed, str(model), str(dataset)))
+        chosen = np.sort(rng.choice(len(group), size=size, replace=False))
+        picked.append(group.iloc[chosen])
+    if not picked:
+        return failures.iloc[0:0]
+    return pd.concat(picked).sort_values(["dataset", "example_id", "model"]).reset_index(drop=True)
+
+
+def accuracy_table(marked: pd.DataFrame) -> pd.DataFrame:
+    """Share of successful rows per (model, dataset)."""
+    table = (
+        marked.assign(success=~marked["is_failure"])
+        .groupby(["model", "dataset"])
+        .agg(rows=("success", "size"), accuracy=("success", "mean"), failures=("is_failure", "sum"))
+        .reset_index()
+    )
+    table["failures"] = table["failures"].astype(int)
+    return table

@@ -1,0 +1,81 @@
+"""The judge protocol: one method per task the method needs from a judge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+from errormap.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
+
+T = TypeVar("T")
+
+
+@dataclass
+class JudgeAnswer(Generic[T]):
+    """A judge's answer with what it cost."""
+
+    value: T
+    usage: Usage = field(default_factory=Usage)
+    cached: bool = False
+    requests: int = 0
+
+
+@dataclass(frozen=True)
+class TitleCount:
+    """A distinct error title, how often it occurs and one example summary."""
+
+    title: str
+    count: int
+    summary: str = ""
+
+
+class JudgeError(RuntimeError):
+    """A judge request that failed after every retry."""
+
+
+class Judge(Protocol):
+    """What errormap asks of a judge. Both the LLM judge and the offline judge implement it."""
+
+    judge_id: str
+    prompt_version: str
+
+    def fingerprint(self) -> dict[str, object]:
+        """The configuration that determines the judge's answers (no secrets)."""
+        ...
+
+    async def diagnose(self, case: FailureCase) -> JudgeAnswer[Diagnosis]:
+        """Find the first major error of one failure."""
+        ...
+
+    async def propose_categories(
+        self, titles: list[TitleCount], *, parent: str | None, max_categories: int
+    ) -> JudgeAnswer[CategoryList]:
+        """Propose categories from a first batch of error titles."""
+        ...
+
+    async def refine_categories(
+        self,
+        categories: list[CategoryDraft],
+        titles: list[TitleCount],
+        *,
+        parent: str | None,
+        max_categories: int,
+    ) -> JudgeAnswer[CategoryList]:
+        """Update the categories against a further batch of titles."""
+        ...
+
+    async def review_categories(
+        self, categories: list[CategoryDraft], *, parent: str | None, max_categories: int
+    ) -> JudgeAnswer[CategoryList]:
+        """A final pass that returns a cleaned category list."""
+        ...
+
+    async def classify(
+        self, titles: list[str], categories: list[CategoryDraft], *, parent: str | None
+    ) -> JudgeAnswer[Classification]:
+        """Place each title in one category, Other, or Hard to analyze."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections and files."""
+        ...

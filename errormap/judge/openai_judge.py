@@ -1,0 +1,347 @@
+"""A judge behind any OpenAI-compatible Chat Completions endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from errormap.judge.base import JudgeAnswer, JudgeError, TitleCount
+from errormap.judge.store import AnswerStore, stable_hash
+from errormap.prompts import prompt_set
+from errormap.schemas import (
+    CategoryDraft,
+    CategoryList,
+    Classification,
+    Diagnosis,
+    FailureCase,
+    Usage,
+)
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+SCHEMA_NAMES: dict[type[BaseModel], str] = {
+    Diagnosis: "diagnosis",
+    CategoryList: "category_list",
+    Classification: "classification",
+}
+STRUCTURED_MODES = ("auto", "json_schema", "json_object", "none")
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+
+
+class InvalidJudgeOutput(ValueError):
+    """The judge answered, but not with JSON matching the schema."""
+
+
+@dataclass
+class OpenAIJudgeConfig:
+    """Settings of the OpenAI-compatible judge (no secrets: the key is read from `api_key_env`)."""
+
+    model: str
+    base_url: str | None = None
+    api_key_env: str | None = "OPENAI_API_KEY"
+    temperature: float = 0.0
+    max_tokens: int = 2048
+    timeout: float = 120.0
+    max_concurrency: int = 32
+    max_retries: int = 4
+    retry_base_delay: float = 1.0
+    retry_max_delay: float = 60.0
+    structured_output: str = "auto"
+    seed: int | None = None
+    extra_body: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> "OpenAIJudgeConfig":
+        fields = cls.__dataclass_fields__
+        return cls(
+            **{k: v for k, v in values.items() if k in fields and (v is not None or fields[k].default is None)}
+        )
+
+
+def _retry_after_seconds(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    value = response.headers.get("retry-after")
+    if value is None:
+        millis = response.headers.get("retry-after-ms")
+        return float(millis) / 1000 if millis else None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError)):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code >= 500 or exc.status_code in (408, 409)
+    return isinstance(exc, InvalidJudgeOutput)
+
+
+def parse_json_answer(content: str | None, schema: type[M]) -> M:
+    """Validate a reply against a schema, tolerating code fences and prose around the JSON."""
+    if not content or not content.strip():
+        raise InvalidJudgeOutput("empty reply")
+    candidates = [content.strip()]
+    candidates += [m.group(1).strip() for m in _FENCE.finditer(content)]
+    start, end = content.find("{"), content.rfind("}")
+    if 0 <= start < end:
+        candidates.append(content[start : end + 1])
+    last_error: Exception | None = None
+    for candidate in candidates:
+        try:
+            return schema.model_validate_json(candidate)
+        except ValidationError as exc:
+            last_error = exc
+    raise InvalidJudgeOutput(f"reply does not match the {schema.__name__} schema: {str(last_error)[:300]}")
+
+
+def _category_payload(categories: list[CategoryDraft]) -> list[dict[str, str]]:
+    return [c.model_dump() for c in categories]
+
+
+def _titles_payload(titles: list[TitleCount]) -> list[list[object]]:
+    return [[t.title, t.count] for t in titles]
+
+
+class OpenAIJudge:
+    """Judge that asks an OpenAI-compatible server; answers are stored as they arrive."""
+
+    def __init__(
+        self,
+        config: OpenAIJudgeConfig,
+        *,
+        prompt_version: str = "v1",
+        store: AnswerStore | None = None,
+        client: openai.AsyncOpenAI | None = None,
+    ):
+        self.config = config
+        self.prompt_version = prompt_version
+        self.prompts = prompt_set(prompt_version)
+        self.judge_id = f"openai:{config.model}"
+        self.store = store
+        api_key = os.environ.get(config.api_key_env, "") if config.api_key_env else ""
+        self._client = client or openai.AsyncOpenAI(
+            base_url=config.base_url,
+            api_key=api_key or "not-needed",
+            timeout=config.timeout,
+            max_retries=0,
+        )
+        self._semaphore = asyncio.Semaphore(max(1, int(config.max_concurrency)))
+        self._mode = config.structured_output
+        if self._mode not in STRUCTURED_MODES:
+            raise ValueError(f"judge.structured_output must be one of {STRUCTURED_MODES}, got {self._mode!r}")
+        self.requests_sent = 0
+        self.retries = 0
+
+    def fingerprint(self) -> dict[str, object]:
+        return {
+            "kind": "openai",
+            "model": self.config.model,
+            "temperature": self.config.temperature,
+            "max_tokens": self.config.max_tokens,
+            "seed": self.config.seed,
+            "extra_body": self.config.extra_body,
+        }
+
+    # --- the five tasks -------------------------------------------------------------------------
+
+    async def diagnose(self, case: FailureCase) -> JudgeAnswer[Diagnosis]:
+        correct = case.other_correct_outputs
+        messages = self._messages("diagnose", Diagnosis, case=case, correct_outputs=correct)
+        key = stable_hash(
+            "diagnosis",
+            case.dataset,
+            case.example_id,
+            case.model,
+            stable_hash(case.input_text, case.output_text, case.correct_answer or ""),
+            self.fingerprint(),
+            self.prompt_version,
+        )
+        return await self._ask(messages, Diagnosis, key)
+
+    async def propose_categories(
+        self, titles: list[TitleCount], *, parent: CategoryDraft | None, max_categories: int
+    ) -> JudgeAnswer[CategoryList]:
+        payload = {"max_categories": max_categories, "titles": _titles_payload(titles)}
+        return await self._taxonomy_request("propose", payload, parent, max_categories)
+
+    async def refine_categories(
+        self,
+        categories: list[CategoryDraft],
+        titles: list[TitleCount],
+        *,
+        parent: CategoryDraft | None,
+        max_categories: int,
+    ) -> JudgeAnswer[CategoryList]:
+        payload = {
+            "max_categories": max_categories,
+            "categories": _category_payload(categories),
+            "titles": _titles_payload(titles),
+        }
+        return await self._taxonomy_request("refine", payload, parent, max_categories)
+
+    async def review_categories(
+        self, categories: list[CategoryDraft], *, parent: CategoryDraft | None, max_categories: int
+    ) -> JudgeAnswer[CategoryList]:
+        payload = {"max_categories": max_categories, "categories": _category_payload(categories), "titles": []}
+        return await self._taxonomy_request("review", payload, parent, max_categories)
+
+    async def classify(
+        self, titles: list[str], categories: list[CategoryDraft], *, parent: CategoryDraft | None
+    ) -> JudgeAnswer[Classification]:
+        payload = {"categories": _category_payload(categories), "titles": titles}
+        schema_context = self._schema_context(Classification)
+        messages = [
+            {"role": "system", "content": self.prompts.render("classify_system", **schema_context)},
+            {
+                "role": "user",
+                "content": self.prompts.render(
+                    "classify_user", parent=parent, payload=json.dumps(payload, ensure_ascii=False, indent=1)
+                ),
+            },
+        ]
+        return await self._ask(messages, Classification, self._request_key(messages, Classification))
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    async def _taxonomy_request(
+        self, step: str, payload: dict[str, object], parent: CategoryDraft | None, max_categories: int
+    ) -> JudgeAnswer[CategoryList]:
+        messages = [
+            {"role": "system", "content": self.prompts.render("taxonomy_system", **self._schema_context(CategoryList))},
+            {
+                "role": "user",
+                "content": self.prompts.render(
+                    f"{step}_user",
+                    parent=parent,
+                    max_categories=max_categories,
+                    payload=json.dumps(payload, ensure_ascii=False, indent=1),
+                ),
+            },
+        ]
+        return await self._ask(messages, CategoryList, self._request_key(messages, CategoryList))
+
+    def _schema_context(self, schema: type[BaseModel]) -> dict[str, object]:
+        in_prompt = self._mode in ("none", "json_object")
+        return {"schema_in_prompt": in_prompt, "schema_json": json.dumps(schema.model_json_schema())}
+
+    def _messages(self, task: str, schema: type[BaseModel], **context: object) -> list[dict[str, str]]:
+        return self.prompts.messages(task, **context, **self._schema_context(schema))
+
+    def _request_key(self, messages: list[dict[str, str]], schema: type[BaseModel]) -> str:
+        return stable_hash(
+            "request", self.fingerprint(), self.prompt_version, messages, schema.model_json_schema()
+        )
+
+    def _response_format(self, schema: type[BaseModel]) -> dict[str, Any] | None:
+        if self._mode in ("auto", "json_schema"):
+            return {
+                "type": "json_schema",
+                "json_schema": {"name": SCHEMA_NAMES[schema], "schema": schema.model_json_schema(), "strict": True},
+            }
+        if self._mode == "json_object":
+            return {"type": "json_object"}
+        return None
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = _retry_after_seconds(exc) if exc is not None else None
+        if hinted is not None:
+            return min(hinted, self.config.retry_max_delay)
+        backoff = self.config.retry_base_delay * (2 ** (state.attempt_number - 1))
+        return min(backoff, self.config.retry_max_delay) * (0.5 + random.random() / 2)
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        self.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        log.debug("judge request retry %d after %s", state.attempt_number, type(exc).__name__)
+
+    async def _ask(self, messages: list[dict[str, str]], schema: type[M], key: str) -> JudgeAnswer[M]:
+        kind = SCHEMA_NAMES[schema]
+        if self.store is not None:
+            stored = self.store.get(key)
+            if stored is not None:
+                payload, prompt_tokens, completion_tokens = stored
+                return JudgeAnswer(
+                    schema.model_validate_json(payload),
+                    Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+                    cached=True,
+                    requests=0,
+                )
+        attempts = 0
+        usage = Usage()
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_is_retryable),
+            stop=stop_after_attempt(max(1, int(self.config.max_retries) + 1)),
+            wait=self._wait,
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    value, used = await self._request(messages, schema)
+                    usage = usage + used
+        except Exception as exc:
+            raise JudgeError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        if self.store is not None:
+            self.store.put(key, kind, value.model_dump_json(), usage.prompt_tokens, usage.completion_tokens)
+        return JudgeAnswer(value, usage, cached=False, requests=attempts)
+
+    async def _request(self, messages: list[dict[str, str]], schema: type[M]) -> tuple[M, Usage]:
+        kwargs: dict[str, Any] = {
+            "model": self.config.model,
+            "messages": messages,
+            "temperature": self.config.temperature,
+            "max_tokens": self.config.max_tokens,
+        }
+        if self.config.seed is not None:
+            kwargs["seed"] = self.config.seed
+        if self.config.extra_body:
+            kwargs["extra_body"] = self.config.extra_body
+        response_format = self._response_format(schema)
+        if response_format is not None:
+            kwargs["response_format"] = response_format
+        async with self._semaphore:
+            self.requests_sent += 1
+            try:
+                completion = await self._client.chat.completions.create(**kwargs)
+            except openai.BadRequestError as exc:
+                if self._mode == "auto" and "response_format" in kwargs:
+                    log.warning("judge server rejected structured output (%s); falling back to plain JSON", exc)
+                    self._mode = "none"
+                    raise InvalidJudgeOutput("structured output unsupported; retrying with plain JSON") from exc
+                raise
+        used = Usage()
+        if completion.usage is not None:
+            used = Usage(
+                prompt_tokens=int(completion.usage.prompt_tokens or 0),
+                completion_tokens=int(completion.usage.completion_tokens or 0),
+            )
+        if not completion.choices:
+            raise InvalidJudgeOutput("reply has no choices")
+        content = completion.choices[0].message.content
+        return parse_json_answer(content, schema), used
+
+
+def default_store_path(root: Path) -> Path:
+    return root / ".errormap" / "cache.sqlite"

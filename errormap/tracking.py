@@ -1,0 +1,206 @@
+"""Experiment tracking behind a small interface: MLflow for real runs, in-memory for tests.
+
+Every stage logs into a child run under one parent run per `dvc repro`. A stage starts a new
+parent when it is the first stage of the pipeline or has already logged into the current parent
+(which means a new reproduction has begun); otherwise it joins the current one. So a run that
+stopped half-way and was resumed stays one parent run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+SECRET_KEY = re.compile(r"(?i)(api[_-]?key|token|secret|password|passwd|authorization|bearer)(?!_env)")
+SECRET_VALUE = re.compile(r"(?i)^(sk-|sk_|hf_|ghp_|xox[bp]-|bearer\s)")
+MAX_PARAM_LENGTH = 500
+EXPERIMENT = "errormap"
+FIRST_STAGE = "prepare"
+
+
+def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{'a': {'b': 1}} -> {'a.b': 1}; lists are kept as JSON text."""
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        elif isinstance(value, (list, tuple)):
+            flat[name] = json.dumps(value)
+        else:
+            flat[name] = value
+    return flat
+
+
+def redact(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Flattened params without anything that looks like a secret (key names or values)."""
+    clean = {}
+    for key, value in flatten(params).items():
+        leaf = key.rsplit(".", 1)[-1]
+        if SECRET_KEY.search(leaf) or (isinstance(value, str) and SECRET_VALUE.search(value)):
+            continue
+        clean[key] = value
+    return clean
+
+
+def numeric_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    """Only the numbers of a nested metrics mapping, flattened."""
+    return {
+        k: float(v)
+        for k, v in flatten(metrics, prefix).items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+    }
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The project root; inside a `dvc exp run --queue` workspace, the original repository."""
+    path = (start or Path.cwd()).resolve()
+    text = str(path)
+    marker = f"{os.sep}.dvc{os.sep}tmp{os.sep}exps{os.sep}"
+    if marker in text:
+        return Path(text.split(marker, 1)[0])
+    return path
+
+
+def tracking_uri(root: Path | None = None) -> str:
+    """MLFLOW_TRACKING_URI if set, else a SQLite store in the repository root."""
+    configured = os.environ.get("MLFLOW_TRACKING_URI")
+    if configured:
+        return configured
+    return f"sqlite:///{repository_root(root) / 'mlflow.db'}"
+
+
+class Tracker(Protocol):
+    """What stages log."""
+
+    def stage(self, name: str, params: Mapping[str, Any]) -> Any: ...
+
+    def log_metrics(self, metrics: Mapping[str, Any]) -> None: ...
+
+    def log_artifact(self, path: Path | str) -> None: ...
+
+
+@dataclass
+class MemoryTracker:
+    """Keeps everything in memory; for tests."""
+
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str, params: Mapping[str, Any]) -> Iterator["MemoryTracker"]:
+        self.runs.append({"stage": name, "params": redact(params), "metrics": {}, "artifacts": [], "status": "RUNNING"})
+        try:
+            yield self
+        except BaseException:
+            self.runs[-1]["status"] = "FAILED"
+            raise
+        self.runs[-1]["status"] = "FINISHED"
+
+    def log_metrics(self, metrics: Mapping[str, Any]) -> None:
+        self.runs[-1]["metrics"].update(numeric_metrics(metrics))
+
+    def log_artifact(self, path: Path | str) -> None:
+        self.runs[-1]["artifacts"].append(str(path))
+
+
+class MLflowTracker:
+    """Logs each stage as a child run of one parent run per pipeline reproduction."""
+
+    def __init__(self, root: Path | None = None, experiment: str = EXPERIMENT):
+        import mlflow
+
+        self._mlflow = mlflow
+        self.root = repository_root(root)
+        self.uri = tracking_uri(self.root)
+        mlflow.set_tracking_uri(self.uri)
+        self._state_file = self.root / ".errormap" / "mlflow_parent.json"
+        client = mlflow.MlflowClient()
+        found = client.get_experiment_by_name(experiment)
+        if found is None:
+            artifacts = (self.root / "mlartifacts").as_uri() if self.uri.startswith("sqlite:") else None
+            experiment_id = client.create_experiment(experiment, artifact_location=artifacts)
+        else:
+            experiment_id = found.experiment_id
+        self.experiment_id = experiment_id
+        self._stage_name = ""
+
+    def _read_state(self) -> dict[str, Any]:
+        try:
+            return json.loads(self._state_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _parent_for(self, stage: str, params: Mapping[str, Any]) -> str:
+        state = self._read_state()
+        run_id = state.get("run_id")
+        fresh = stage == FIRST_STAGE or not run_id or stage in state.get("stages", []) or state.get("uri") != self.uri
+        if not fresh:
+            try:
+                self._mlflow.MlflowClient().get_run(run_id)
+            except Exception:
+                fresh = True
+        if fresh:
+            tags = {"errormap.kind": "pipeline"}
+            if os.environ.get("DVC_EXP_NAME"):
+                tags["dvc.exp_name"] = os.environ["DVC_EXP_NAME"]
+            parent = self._mlflow.MlflowClient().create_run(self.experiment_id, tags=tags, run_name="pipeline")
+            run_id = parent.info.run_id
+            from mlflow.entities import Param
+
+            batch = [Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in redact(params).items()]
+            self._mlflow.MlflowClient().log_batch(run_id, params=batch)
+            self._write_state({"run_id": run_id, "uri": self.uri, "stages": []})
+        return str(run_id)
+
+    def _write_state(self, state: dict[str, Any]) -> None:
+        self._state_file.parent.mkdir(parents=True, exist_ok=True)
+        self._state_file.write_text(json.dumps(state))
+
+    @contextmanager
+    def stage(self, name: str, params: Mapping[str, Any]) -> Iterator["MLflowTracker"]:
+        parent_id = self._parent_for(name, params)
+        self._stage_name = name
+        with self._mlflow.start_run(run_id=parent_id, experiment_id=self.experiment_id):
+            with self._mlflow.start_run(run_name=name, nested=True, experiment_id=self.experiment_id):
+                self._mlflow.log_params({k: str(v)[:MAX_PARAM_LENGTH] for k, v in redact(params).items()})
+                yield self
+        state = self._read_state()
+        state.setdefault("stages", []).append(name)
+        self._write_state(state)
+        log.info("MLflow: stage %s logged under run %s (%s)", name, parent_id, self.uri)
+
+    def log_metrics(self, metrics: Mapping[str, Any]) -> None:
+        values = numeric_metrics(metrics)
+        self._mlflow.log_metrics(values)
+        parent = self._mlflow.active_run()
+        parent_id = self._mlflow.get_parent_run(parent.info.run_id).info.run_id if parent else None
+        if parent_id and values:
+            from mlflow.entities import Metric
+
+            now = int(time.time() * 1000)
+            batch = [Metric(f"{self._stage_name}.{k}", v, now, 0) for k, v in values.items()]
+            self._mlflow.MlflowClient().log_batch(parent_id, metrics=batch)
+
+    def log_artifact(self, path: Path | str) -> None:
+        self._mlflow.log_artifact(str(path))
+        active = self._mlflow.active_run()
+        parent = self._mlflow.get_parent_run(active.info.run_id) if active else None
+        if parent is not None:
+            self._mlflow.MlflowClient().log_artifact(parent.info.run_id, str(path), artifact_path=self._stage_name)
+
+
+def default_tracker(enabled: bool = True) -> Tracker:
+    """MLflow unless disabled (ERRORMAP_TRACKING=off or tracking.enabled=false)."""
+    if not enabled or os.environ.get("ERRORMAP_TRACKING", "").lower() in ("0", "off", "false", "no"):
+        return MemoryTracker()
+    return MLflowTracker()
