@@ -15,7 +15,8 @@ _ANSWER_PATTERNS = [
     re.compile(r"(?m)^\s*####\s*(?P<ans>.+?)\s*$"),
     re.compile(r"\\boxed\{(?P<ans>[^{}]+)\}"),
 ]
-_CHOICE = re.compile(r"^\(?(?:option|choice)?[_ ]?\(?([A-Ja-j])\)?(?:[.):]|\s|$)")
+_CHOICE = re.compile(r"\(?(?:option\s*|choice[_ ]?)?\(?([A-Ja-j])\)?[.):]?")
+_CHOICE_WITH_TEXT = re.compile(r"\(?(?:option\s*|choice[_ ]?)?\(?([A-J])[).:]\s")
 _NUMBER_RE = re.compile(_NUMBER)
 
 
@@ -83,7 +84,7 @@ def normalise_choice(answer: str) -> str | None:
     )
     if multi:
         return "".join(sorted(set(re.findall(r"(?i)(?<![a-z])([a-j])(?![a-z])", text.replace("_", " "))))).upper()
-    match = _CHOICE.match(text)
+    match = _CHOICE.fullmatch(text) or _CHOICE_WITH_TEXT.match(text)
     if match:
         return match.group(1).upper()
     return None

@@ -36,12 +36,11 @@ def main() -> None:
         write_parquet(DIAGNOSES, diagnoses)
         metrics = {
             **stats.as_metrics(),
-            "seconds": round(stats.elapsed, 3),
             "judge": judge.judge_id,
             "distinct_titles": int(diagnoses["error_title"].nunique()),
         }
         write_json(METRICS, metrics)
-        tracker.log_metrics(metrics)
+        tracker.log_metrics({**metrics, "seconds": stats.elapsed})
         tracker.log_artifact(DIAGNOSES)
         log.info(
             "analyze: %d diagnoses (%d failed), %d judge requests, %d answers reused from the store",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 
@@ -15,10 +13,6 @@ from sklearn.pipeline import FeatureUnion
 from errormap.judge.base import TitleCount
 from errormap.schemas import CategoryDraft
 
-_NAME_STOPWORDS = {
-    "the", "and", "for", "with", "not", "are", "was", "its", "into", "from", "that", "this", "than",
-    "error", "errors", "failure", "failures", "wrong", "incorrect", "instead", "answer",
-}
 _MEMBERS_PREFIX = "Covers: "
 SIMILARITY_FLOOR = 0.05
 FAMILY_WEIGHT = 2.0
@@ -80,10 +74,6 @@ def cluster_titles(
     return sorted(groups.values(), key=lambda g: (-sum(t.count for t in g), g[0].title))
 
 
-def _terms(title: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z]{3,}", title.lower()) if w not in _NAME_STOPWORDS]
-
-
 def _family_name(members: list[TitleCount], families: Mapping[str, str]) -> str | None:
     weights: Counter[str] = Counter()
     for member in members:
@@ -98,10 +88,9 @@ def _family_name(members: list[TitleCount], families: Mapping[str, str]) -> str 
 def name_clusters(
     clusters: list[list[TitleCount]], taken: set[str] | None = None, families: Mapping[str, str] | None = None
 ) -> list[CategoryDraft]:
-    """Name each cluster by its members' family, else by its most distinctive terms; describe it by its members."""
+    """Name each cluster by its members' family, else by its most frequent title; describe it by its members."""
     taken = {n.lower() for n in (taken or set())}
     families = families or {}
-    doc_freq = Counter(term for cluster in clusters for term in {t for m in cluster for t in _terms(m.title)})
     drafts = []
     for cluster in clusters:
         members = sorted(cluster, key=lambda t: (-t.count, t.title))
@@ -111,14 +100,7 @@ def name_clusters(
         elif family is not None and family.lower() not in taken:
             name = family
         else:
-            weights: Counter[str] = Counter()
-            for member in members:
-                for term in set(_terms(member.title)):
-                    weights[term] += 1 + math.log1p(member.count)
-            scored = sorted(
-                weights, key=lambda term: (-weights[term] * math.log(1 + len(clusters) / doc_freq[term]), term)
-            )
-            name = f"{members[0].title} and related" if not scored else " ".join(scored[:2]).capitalize() + " issues"
+            name = f"{members[0].title} and related"
         base, suffix = name, 2
         while name.lower() in taken:
             name, suffix = f"{base} ({suffix})", suffix + 1

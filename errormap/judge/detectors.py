@@ -42,6 +42,9 @@ TITLE_FAMILIES = {
     "Invalid option label": "Instruction violation",
     "Wrong number of options selected": "Instruction violation",
     "Conflicting final answers": "Instruction violation",
+    "Number written in words": "Instruction violation",
+    "Ignored answer format instruction": "Instruction violation",
+    "Intermediate value reported as final": "Reasoning or knowledge error",
     "Arithmetic calculation error": "Calculation error",
     "Rounding or precision error": "Calculation error",
     "Unit or magnitude error": "Calculation error",
@@ -131,7 +134,10 @@ class CaseView:
     @cached_property
     def distinct_answers(self) -> list[FinalAnswer]:
         seen: dict[str, FinalAnswer] = {}
-        for answer in self.answers:
+        answers = self.answers
+        if self.kind is AnswerKind.choice:
+            answers = [a for a in answers if normalise_choice(a.text) is not None]
+        for answer in answers:
             seen.setdefault(canonical_answer(answer.text, self.kind), answer)
         return list(seen.values())
 
@@ -342,6 +348,63 @@ def _arithmetic_slip(output: str) -> tuple[str, float] | None:
     return None
 
 
+def _mentions_number(text: str, value: float) -> bool:
+    """Whether a number equal to value stands in the text (not as part of a longer number)."""
+    for match in re.finditer(r"(?<![\d.])\d[\d,]*(?:\.\d+)?(?!\.?\d)", text):
+        try:
+            if abs(float(match.group(0).replace(",", "")) - value) <= 1e-9 * max(1.0, abs(value)):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+_NUMBER_WORDS = {
+    **{w: i for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen".split())},
+    **{w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)},
+}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+
+
+def words_to_number(text: str) -> int | None:
+    """'one thousand one hundred and twenty-two' -> 1122; None if the text is not a number in words."""
+    words = [w for w in re.split(r"[\s-]+", text.lower().strip(" .!")) if w and w != "and"]
+    if not words:
+        return None
+    total = current = 0
+    for word in words:
+        if word in _NUMBER_WORDS:
+            current += _NUMBER_WORDS[word]
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word in _SCALES:
+            total += max(current, 1) * _SCALES[word]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def number_in_words(view: CaseView) -> Diagnosis | None:
+    if view.kind is not AnswerKind.number or view.final is None or parse_number(view.final.text) is not None:
+        return None
+    value = words_to_number(view.final.text)
+    if value is None:
+        return None
+    expected = parse_number(view.reference or "")
+    right = expected is not None and abs(value - expected) < 1e-9
+    return _diagnosis(
+        "Number written in words",
+        f"The final answer is spelled out ({view.final.text!r} = {value})"
+        + (", which is the right value" if right else "")
+        + " instead of being given as a number, so it cannot be graded as one.",
+        [Criterion(criterion="Gives the answer as a number", verdict=Verdict.not_met, evidence=view.final.quote),
+         Criterion(criterion="Reaches the reference value", verdict=Verdict.met if right else Verdict.not_met, evidence=view.final.quote)],
+    )
+
+
 def numeric_error(view: CaseView) -> Diagnosis | None:
     if view.kind is not AnswerKind.number or view.final is None or not view.reference:
         return None
@@ -366,12 +429,19 @@ def numeric_error(view: CaseView) -> Diagnosis | None:
             [Criterion(criterion="Performs each calculation correctly", verdict=Verdict.not_met, evidence=step), match_criterion],
         )
     work = view.output[: view.final.start]
-    if re.search(rf"(?<![\d.]){re.escape(f'{expected:g}')}(?![\d.])", work.replace(",", "")):
+    if _mentions_number(work, expected):
         return _diagnosis(
             "Correct value not reported",
             f"The work reaches the reference value {view.reference}, but the final answer reports "
             f"{view.final.text} instead.",
             [Criterion(criterion="Reaches the reference value", verdict=Verdict.met, evidence=quote(work[-160:])), match_criterion],
+        )
+    if _mentions_number(work, stated):
+        return _diagnosis(
+            "Intermediate value reported as final",
+            f"The output stops at an intermediate result: {view.final.text} is computed along the way, but the "
+            f"task asks for a further step that gives {view.reference}.",
+            [Criterion(criterion="Completes every step the task asks for", verdict=Verdict.not_met, evidence=view.final.quote), match_criterion],
         )
     magnitude = abs(stated / expected) if expected else 0.0
     if expected and (9 <= magnitude <= 11 or 0.09 <= magnitude <= 0.11 or 99 <= magnitude <= 101):
@@ -395,6 +465,14 @@ def choice_error(view: CaseView) -> Diagnosis | None:
         return None
     letter = normalise_choice(view.final.text)
     options = _option_texts(view.case.input_text)
+    named = [k for k, text in options.items() if normalise_text(text) == normalise_text(view.final.text)]
+    if letter is None and named:
+        return _diagnosis(
+            "Option text instead of letter",
+            f"The final answer repeats the text of option {named[0]} ({view.final.text!r}) instead of giving the "
+            "option letter the task asks for.",
+            [Criterion(criterion="Answers with an option letter", verdict=Verdict.not_met, evidence=view.final.quote), view.match_criterion()],
+        )
     if letter is None or (options and any(ch not in options for ch in letter)):
         return _diagnosis(
             "Invalid option label",
@@ -451,6 +529,29 @@ def text_error(view: CaseView) -> Diagnosis | None:
     return None
 
 
+_FORMAT_INSTRUCTION = re.compile(r'(?i)(?:finish|end|conclude)[^"\n]{0,40}"(?P<prefix>[^"<\n]{2,30})<')
+
+
+def ignored_format_instruction(view: CaseView) -> Diagnosis | None:
+    instruction = _FORMAT_INSTRUCTION.search(view.case.input_text)
+    if instruction is None or view.final is None:
+        return None
+    prefix = instruction.group("prefix").strip().lower()
+    if any(prefix in answer.quote.lower() for answer in view.answers):
+        return None
+    right = bool(view.reference) and same_answer(view.final.text, view.reference or "", view.kind)
+    return _diagnosis(
+        "Ignored answer format instruction",
+        f"The task asks to finish with \"{instruction.group('prefix').strip()} ...\", but the output never does; "
+        f"its answer ({view.final.text!r}{', which is right' if right else ''}) is buried in free text.",
+        [
+            Criterion(criterion=f"Ends with \"{instruction.group('prefix').strip()} ...\"", verdict=Verdict.not_met,
+                      evidence=quote(last_line(view.output))),
+            view.match_criterion(),
+        ],
+    )
+
+
 def answer_matches_reference(view: CaseView) -> Diagnosis | None:
     if view.final is None or not view.reference or not same_answer(view.final.text, view.reference, view.kind):
         return None
@@ -478,8 +579,10 @@ DETECTORS: list[Callable[[CaseView], Diagnosis | None]] = [
     truncated,
     conflicting_answers,
     missing_final_answer,
+    ignored_format_instruction,
     answer_matches_reference,
     reference_noise,
+    number_in_words,
     numeric_error,
     choice_error,
     text_error,

@@ -114,8 +114,8 @@ def _category_payload(categories: list[CategoryDraft]) -> list[dict[str, str]]:
     return [c.model_dump() for c in categories]
 
 
-def _titles_payload(titles: list[TitleCount]) -> list[list[object]]:
-    return [[t.title, t.count] for t in titles]
+def _titles_payload(titles: list[TitleCount]) -> dict[str, object]:
+    return {"titles": [t.title for t in titles], "counts": {t.title: t.count for t in titles}}
 
 
 class OpenAIJudge:
@@ -177,7 +177,7 @@ class OpenAIJudge:
     async def propose_categories(
         self, titles: list[TitleCount], *, parent: CategoryDraft | None, max_categories: int
     ) -> JudgeAnswer[CategoryList]:
-        payload = {"max_categories": max_categories, "titles": _titles_payload(titles)}
+        payload = {"max_categories": max_categories, **_titles_payload(titles)}
         return await self._taxonomy_request("propose", payload, parent, max_categories)
 
     async def refine_categories(
@@ -191,7 +191,7 @@ class OpenAIJudge:
         payload = {
             "max_categories": max_categories,
             "categories": _category_payload(categories),
-            "titles": _titles_payload(titles),
+            **_titles_payload(titles),
         }
         return await self._taxonomy_request("refine", payload, parent, max_categories)
 

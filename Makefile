@@ -1,0 +1,35 @@
+# errormap: the two commands of the README are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+
+.PHONY: setup demo test bench clean-outputs
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+## demo: set up, run the whole pipeline on the bundled demo data, say where the results are
+demo: setup
+	@[ -d .git ] || git init -q
+	dvc repro
+	@echo
+	@echo "Report:       $(CURDIR)/reports/report.html"
+	@echo "MLflow store: $${MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/mlflow.db}  (browse: mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db)"
+	@echo "Metrics:      dvc metrics show"
+
+## test: set up and run the test suite
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_analyze.py
+
+clean-outputs:
+	rm -rf data/prepared data/analysis data/taxonomy data/signatures metrics plots reports

@@ -1,0 +1,220 @@
+"""The OpenAI-compatible judge against a real local HTTP server speaking Chat Completions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from errormap.analysis import diagnose_all
+from errormap.judge import AnswerStore, JudgeError, OpenAIJudge, OpenAIJudgeConfig, TitleCount
+from errormap.schemas import FailureCase
+from errormap.testing.openai_server import (
+    AutoResponder,
+    Reply,
+    ScriptedServer,
+    json_reply,
+    rate_limited,
+    server_error,
+    slow_reply,
+)
+
+DIAGNOSIS = {
+    "criteria": [{"criterion": "Computes 12*3", "verdict": "not met", "evidence": "12 * 3 = 38"}],
+    "error_title": "Arithmetic calculation error",
+    "error_summary": "The product is wrong.",
+}
+
+
+def case(model: str = "m1", example: str = "e1") -> FailureCase:
+    return FailureCase(
+        failure_id=f"{example}-{model}",
+        dataset="arith",
+        example_id=example,
+        model=model,
+        input_text="What is 12 * 3?",
+        output_text="12 * 3 = 38. The answer is 38.",
+        correct_answer="36",
+        other_correct_outputs=["12 * 3 = 36. The answer is 36."],
+        other_models=["m2"],
+    )
+
+
+def make_judge(server: ScriptedServer, store: AnswerStore | None = None, **overrides: object) -> OpenAIJudge:
+    settings = dict(model="judge-model", base_url=server.base_url, api_key_env=None, timeout=5.0,
+                    max_retries=3, retry_base_delay=0.01, max_concurrency=8)
+    settings.update(overrides)
+    return OpenAIJudge(OpenAIJudgeConfig(**settings), store=store)  # type: ignore[arg-type]
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def diagnose_once(judge: OpenAIJudge, failure: FailureCase):
+    try:
+        return await judge.diagnose(failure)
+    finally:
+        await judge.aclose()
+
+
+def test_structured_output_request_and_parsed_answer() -> None:
+    with ScriptedServer([json_reply(DIAGNOSIS, prompt_tokens=120, completion_tokens=30)]) as server:
+        answer = run(diagnose_once(make_judge(server), case()))
+    body = server.requests[0]
+    assert body["response_format"]["type"] == "json_schema"
+    assert body["response_format"]["json_schema"]["name"] == "diagnosis"
+    assert body["model"] == "judge-model" and body["temperature"] == 0.0
+    system, user = body["messages"]
+    assert "[task:diagnosis]" in system["content"]
+    assert "12 * 3 = 38" in user["content"] and "36" in user["content"]
+    assert user["content"].index("Reference answer") < user["content"].index("Answer under review")
+    assert answer.value.error_title == "Arithmetic calculation error"
+    assert (answer.usage.prompt_tokens, answer.usage.completion_tokens, answer.requests) == (120, 30, 1)
+
+
+def test_static_instructions_come_first_for_prefix_caching() -> None:
+    with ScriptedServer([json_reply(DIAGNOSIS), json_reply(DIAGNOSIS)]) as server:
+        judge = make_judge(server)
+        run(diagnose_once(judge, case("m1")))
+        run(diagnose_once(make_judge(server), case("m3", "e9").model_copy(update={"input_text": "Other task"})))
+    first, second = (r["messages"] for r in server.requests)
+    assert first[0] == second[0]
+    assert first[1] != second[1]
+
+
+def test_invalid_json_is_retried() -> None:
+    replies = [Reply(content="Sure! here is my analysis: not json"), json_reply(DIAGNOSIS)]
+    with ScriptedServer(replies) as server:
+        answer = run(diagnose_once(make_judge(server), case()))
+    assert server.request_count == 2 and answer.requests == 2
+    assert answer.value.error_title == "Arithmetic calculation error"
+
+
+def test_fenced_json_is_accepted() -> None:
+    with ScriptedServer([Reply(content="```json\n" + json.dumps(DIAGNOSIS) + "\n```")]) as server:
+        answer = run(diagnose_once(make_judge(server), case()))
+    assert answer.value.error_summary == "The product is wrong."
+
+
+def test_rate_limit_honours_retry_after() -> None:
+    with ScriptedServer([rate_limited(0.6), json_reply(DIAGNOSIS)]) as server:
+        started = time.perf_counter()
+        answer = run(diagnose_once(make_judge(server, retry_base_delay=0.001), case()))
+        waited = time.perf_counter() - started
+    assert server.request_count == 2 and answer.requests == 2
+    assert waited >= 0.55  # the exponential backoff alone would have waited ~1 ms
+
+
+def test_server_error_is_retried() -> None:
+    with ScriptedServer([server_error(), server_error(), json_reply(DIAGNOSIS)]) as server:
+        answer = run(diagnose_once(make_judge(server), case()))
+    assert server.request_count == 3 and answer.requests == 3
+
+
+def test_timeout_is_retried() -> None:
+    with ScriptedServer([slow_reply(3.0, json_reply(DIAGNOSIS)), json_reply(DIAGNOSIS)]) as server:
+        answer = run(diagnose_once(make_judge(server, timeout=0.3), case()))
+    assert server.request_count == 2 and answer.value.error_title == "Arithmetic calculation error"
+
+
+def test_exhausted_retries_raise_judge_error_and_are_recorded_as_failed() -> None:
+    with ScriptedServer([server_error()] * 3) as server:
+        judge = make_judge(server, max_retries=2)
+        with pytest.raises(JudgeError, match="InternalServerError"):
+            run(diagnose_once(judge, case()))
+    with ScriptedServer([server_error()] * 2 + [json_reply(DIAGNOSIS)]) as server:
+        judge = make_judge(server, max_retries=0)
+
+        async def both():
+            try:
+                return await diagnose_all([case("m1"), case("m2")], judge)
+            finally:
+                await judge.aclose()
+
+        frame, stats = run(both())
+    assert stats.failed == 2 and set(frame["status"]) == {"failed"}
+    assert frame["error"].str.contains("InternalServerError").all()
+
+
+def test_structured_output_rejection_falls_back_to_plain_json() -> None:
+    def strict(body: dict) -> Reply:
+        if "response_format" in body:
+            return Reply(status=400, error={"error": {"message": "response_format is not supported", "type": "invalid_request_error"}})
+        return json_reply(DIAGNOSIS)
+
+    with ScriptedServer([strict, strict]) as server:
+        answer = run(diagnose_once(make_judge(server, structured_output="auto"), case()))
+    assert server.request_count == 2 and "response_format" not in server.requests[1]
+    assert answer.value.error_title == "Arithmetic calculation error"
+
+
+def test_store_makes_a_rerun_send_zero_requests(tmp_path: Path) -> None:
+    store_path = tmp_path / "cache.sqlite"
+    cases = [case("m1", f"e{i}") for i in range(5)]
+    with ScriptedServer(AutoResponder()) as server:
+        judge = make_judge(server, store=AnswerStore(store_path))
+        first, _ = run(_diagnose_and_close(judge, cases))
+        sent = server.request_count
+        judge = make_judge(server, store=AnswerStore(store_path))
+        second, stats = run(_diagnose_and_close(judge, cases))
+    assert sent == 5 and server.request_count == 5
+    assert stats.cached == 5 and stats.requests == 0
+    assert first["error_title"].tolist() == second["error_title"].tolist()
+
+
+def test_adding_a_model_only_sends_its_failures(tmp_path: Path) -> None:
+    store_path = tmp_path / "cache.sqlite"
+    old = [case(m, f"e{i}") for m in ("m1", "m2") for i in range(3)]
+    new = [case("m3", f"e{i}") for i in range(3)]
+    with ScriptedServer(AutoResponder()) as server:
+        run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), old))
+        before = server.request_count
+        # the new model changes which correct outputs the old failures are shown: still cached
+        shifted = [c.model_copy(update={"other_correct_outputs": ["new ref"], "other_models": ["m3"]}) for c in old]
+        run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), shifted + new))
+        models = [json.dumps(r["messages"][1]["content"]) for r in server.requests[before:]]
+    assert before == 6 and len(models) == 3
+
+
+def test_changed_output_invalidates_the_stored_answer(tmp_path: Path) -> None:
+    store_path = tmp_path / "cache.sqlite"
+    with ScriptedServer(AutoResponder()) as server:
+        run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), [case()]))
+        edited = case().model_copy(update={"output_text": "The answer is 40."})
+        run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), [edited]))
+    assert server.request_count == 2
+
+
+def test_taxonomy_requests_carry_payload_and_parent() -> None:
+    from errormap.schemas import CategoryDraft
+
+    with ScriptedServer(AutoResponder()) as server:
+        judge = make_judge(server)
+
+        async def steps():
+            try:
+                parent = CategoryDraft(name="Calculation errors", description="Numbers computed wrongly.")
+                titles = [TitleCount("Arithmetic slip", 3), TitleCount("Rounding error", 1)]
+                proposed = await judge.propose_categories(titles, parent=parent, max_categories=2)
+                classified = await judge.classify([t.title for t in titles], proposed.value.categories, parent=parent)
+                return proposed, classified
+            finally:
+                await judge.aclose()
+
+        proposed, classified = run(steps())
+    propose_body = server.requests[0]
+    assert propose_body["response_format"]["json_schema"]["name"] == "category_list"
+    assert "Calculation errors" in propose_body["messages"][1]["content"]
+    assert len(proposed.value.categories) <= 2
+    assert {a.title for a in classified.value.assignments} == {"Arithmetic slip", "Rounding error"}
+
+
+async def _diagnose_and_close(judge: OpenAIJudge, cases: list[FailureCase]):
+    try:
+        return await diagnose_all(cases, judge)
+    finally:
+        await judge.aclose()
