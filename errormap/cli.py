@@ -90,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"errormap {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ class BuildStats:
 
 
 @dataclass
-class _Node:
+class TreeNode:
     id: str
     name: str
     description: str
@@ -236,8 +236,8 @@ class TaxonomyBuilder:
         errors = errors.reset_index(drop=True)
         usable = errors["status"].eq("ok") & errors["error_title"].fillna("").str.strip().ne("")
         titles = dict(zip(errors["failure_id"], errors["error_title"].fillna("").str.strip()))
-        root = _Node(ROOT_ID, "All failures", "Every analysed failure.", 0, None, "root", list(errors["failure_id"]))
-        nodes: list[_Node] = [root]
+        root = TreeNode(ROOT_ID, "All failures", "Every analysed failure.", 0, None, "root", list(errors["failure_id"]))
+        nodes: list[TreeNode] = [root]
         unusable = list(errors.loc[~usable, "failure_id"])
         usable_ids = list(errors.loc[usable, "failure_id"])
         await self._expand(root, usable_ids, titles, nodes, extra_hard=unusable)
@@ -245,10 +245,10 @@ class TaxonomyBuilder:
 
     async def _expand(
         self,
-        node: _Node,
+        node: TreeNode,
         failure_ids: list[str],
         titles: dict[str, str],
-        nodes: list[_Node],
+        nodes: list[TreeNode],
         extra_hard: list[str] | None = None,
     ) -> None:
         counts = Counter(titles[f] for f in failure_ids)
@@ -269,7 +269,7 @@ class TaxonomyBuilder:
         elif len(distinct) == 1 and node.kind == "root":
             only = distinct[0].title
             categories, mapping = [CategoryDraft(name=only, description="Every usable diagnosis has this title.")], {only: only}
-        children: list[_Node] = []
+        children: list[TreeNode] = []
         if categories or node.kind == "root":
             children = self._children(node, categories, mapping, failure_ids, titles, extra_hard or [])
         if node.kind != "root" and len(children) < 2:
@@ -288,13 +288,13 @@ class TaxonomyBuilder:
 
     def _children(
         self,
-        node: _Node,
+        node: TreeNode,
         categories: list[CategoryDraft],
         mapping: dict[str, str],
         failure_ids: list[str],
         titles: dict[str, str],
         hard_ids: list[str],
-    ) -> list[_Node]:
+    ) -> list[TreeNode]:
         members: dict[str, list[str]] = {c.name: [] for c in categories}
         members[OTHER] = []
         members[HARD_TO_ANALYZE] = list(hard_ids)
@@ -312,23 +312,23 @@ class TaxonomyBuilder:
         prefix = "" if node.kind == "root" else f"{node.id}."
         depth = node.depth + 1
         children = [
-            _Node(f"{prefix}{i}", c.name, c.description, depth, node.id, "category", members[c.name])
+            TreeNode(f"{prefix}{i}", c.name, c.description, depth, node.id, "category", members[c.name])
             for i, c in enumerate(kept, start=1)
         ]
         if members[OTHER]:
             description = "Failures that fit none of the categories at this level, or fell into categories too rare to keep."
-            children.append(_Node(f"{prefix}other", OTHER, description, depth, node.id, "other", members[OTHER]))
+            children.append(TreeNode(f"{prefix}other", OTHER, description, depth, node.id, "other", members[OTHER]))
         if members[HARD_TO_ANALYZE]:
             description = "Failures whose diagnosis is missing, failed, or too vague to place."
-            children.append(_Node(f"{prefix}hard", HARD_TO_ANALYZE, description, depth, node.id, "hard", members[HARD_TO_ANALYZE]))
+            children.append(TreeNode(f"{prefix}hard", HARD_TO_ANALYZE, description, depth, node.id, "hard", members[HARD_TO_ANALYZE]))
         return children
 
-    def _finish(self, nodes: list[_Node], errors: pd.DataFrame) -> tuple[Taxonomy, pd.DataFrame]:
+    def _finish(self, nodes: list[TreeNode], errors: pd.DataFrame) -> tuple[Taxonomy, pd.DataFrame]:
         return assemble(nodes, errors, self.judge.judge_id, self.judge.prompt_version, asdict(self.params))
 
 
 def assemble(
-    nodes: list[_Node], errors: pd.DataFrame, judge_id: str, prompt_version: str, params: dict[str, object]
+    nodes: list[TreeNode], errors: pd.DataFrame, judge_id: str, prompt_version: str, params: dict[str, object]
 ) -> tuple[Taxonomy, pd.DataFrame]:
     """Counts per node, and the per-failure path table, from the raw tree."""
     info = errors.set_index("failure_id")
@@ -363,7 +363,7 @@ def _sort_key(node_id: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in node_id.split("."))
 
 
-def assignments_table(taxonomy: Taxonomy, nodes: list[_Node], errors: pd.DataFrame) -> pd.DataFrame:
+def assignments_table(taxonomy: Taxonomy, nodes: list[TreeNode], errors: pd.DataFrame) -> pd.DataFrame:
     """One row per failure with the category id at every depth (empty below its leaf)."""
     max_depth = max(1, taxonomy.depth())
     path: dict[str, dict[int, str]] = {f: {} for f in errors["failure_id"]}

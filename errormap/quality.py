@@ -1,0 +1,174 @@
+"""Taxonomy quality: agreement between builds (stability), coverage on new failures, version comparison."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from errormap.judge import Judge
+from errormap.schemas import CategoryDraft
+from errormap.taxonomy import (
+    ROOT_ID,
+    BuildStats,
+    Taxonomy,
+    TaxonomyBuilder,
+    TaxonomyParams,
+    TreeNode,
+    assemble,
+    coverage,
+)
+
+DEFAULT_JACCARD = 0.5
+
+
+def top_level_members(taxonomy: Taxonomy, assignments: pd.DataFrame) -> dict[str, set[str]]:
+    """Failure ids of each real top-level category (Other and Hard to analyze left out)."""
+    kinds = {n.id: n.kind for n in taxonomy.children(ROOT_ID)}
+    members: dict[str, set[str]] = {}
+    for failure, category in zip(assignments["failure_id"], assignments["level_1"]):
+        if kinds.get(category) == "category":
+            members.setdefault(category, set()).add(failure)
+    return members
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    union = a | b
+    return len(a & b) / len(union) if union else 0.0
+
+
+def matched_categories(
+    members_a: dict[str, set[str]], members_b: dict[str, set[str]], threshold: float = DEFAULT_JACCARD
+) -> dict[str, float]:
+    """Precision: share of A's categories with a match in B; recall: share of B's matched by A."""
+    matches = {(a, b) for (a, sa), (b, sb) in itertools.product(members_a.items(), members_b.items()) if jaccard(sa, sb) >= threshold}
+    precision = len({a for a, _ in matches}) / len(members_a) if members_a else 0.0
+    recall = len({b for _, b in matches}) / len(members_b) if members_b else 0.0
+    return {"precision": precision, "recall": recall}
+
+
+def agreement(
+    taxonomy_a: Taxonomy, assignments_a: pd.DataFrame, taxonomy_b: Taxonomy, assignments_b: pd.DataFrame,
+    threshold: float = DEFAULT_JACCARD,
+) -> dict[str, float]:
+    """How far two taxonomies built on the same failures agree at the top level."""
+    joined = assignments_a[["failure_id", "level_1"]].merge(
+        assignments_b[["failure_id", "level_1"]], on="failure_id", suffixes=("_a", "_b")
+    )
+    if joined.empty:
+        raise ValueError("the two taxonomies share no failures")
+    matched = matched_categories(
+        top_level_members(taxonomy_a, assignments_a), top_level_members(taxonomy_b, assignments_b), threshold
+    )
+    return {
+        "failures_compared": float(len(joined)),
+        "adjusted_rand_index": float(adjusted_rand_score(joined["level_1_a"], joined["level_1_b"])),
+        "normalized_mutual_info": float(normalized_mutual_info_score(joined["level_1_a"], joined["level_1_b"])),
+        "matched_precision": matched["precision"],
+        "matched_recall": matched["recall"],
+    }
+
+
+async def stability(
+    errors: pd.DataFrame,
+    judge_factory: Callable[[], Judge],
+    params: TaxonomyParams,
+    seeds: Sequence[int],
+    threshold: float = DEFAULT_JACCARD,
+) -> dict[str, object]:
+    """Build the taxonomy once per seed and report mean pairwise agreement (and each pair's)."""
+    if len(seeds) < 2:
+        raise ValueError("stability needs at least two seeds")
+    builds = []
+    for seed in seeds:
+        judge = judge_factory()
+        try:
+            builds.append(await TaxonomyBuilder(judge, replace(params, seed=int(seed))).build(errors))
+        finally:
+            await judge.aclose()
+    pairs = []
+    for (i, a), (j, b) in itertools.combinations(enumerate(builds), 2):
+        pairs.append({"seeds": [int(seeds[i]), int(seeds[j])], **agreement(a[0], a[1], b[0], b[1], threshold)})
+    keys = ["adjusted_rand_index", "normalized_mutual_info", "matched_precision", "matched_recall"]
+    summary = {key: sum(p[key] for p in pairs) / len(pairs) for key in keys}
+    return {
+        **{k: round(v, 6) for k, v in summary.items()},
+        "seeds": [int(s) for s in seeds],
+        "jaccard_threshold": threshold,
+        "top_level_categories": [len(top_level_members(t, a)) for t, a in builds],
+        "pairs": pairs,
+    }
+
+
+async def apply_taxonomy(
+    taxonomy: Taxonomy, errors: pd.DataFrame, judge: Judge, params: TaxonomyParams
+) -> tuple[Taxonomy, pd.DataFrame, BuildStats]:
+    """Classify new failures into an existing taxonomy, top-down, without changing its categories."""
+    builder = TaxonomyBuilder(judge, params)
+    errors = errors.reset_index(drop=True)
+    usable = errors["status"].eq("ok") & errors["error_title"].fillna("").str.strip().ne("")
+    titles = dict(zip(errors["failure_id"], errors["error_title"].fillna("").str.strip()))
+    root = TreeNode(ROOT_ID, "All failures", "Every analysed failure.", 0, None, "root", list(errors["failure_id"]))
+    nodes = [root]
+
+    async def place(node: TreeNode, failure_ids: list[str], hard: list[str]) -> None:
+        categories = [n for n in taxonomy.children(node.id) if n.kind == "category"]
+        if not categories:
+            return
+        drafts = [CategoryDraft(name=c.name, description=c.description) for c in categories]
+        parent = None if node.kind == "root" else CategoryDraft(name=node.name, description=node.description)
+        distinct = sorted({titles[f] for f in failure_ids})
+        mapping = await builder.classify_titles(distinct, drafts, parent) if distinct else {}
+        ids = {c.name: c.id for c in categories}
+        groups: dict[str, list[str]] = {}
+        for failure in failure_ids:
+            groups.setdefault(mapping.get(titles[failure], "Other"), []).append(failure)
+        if hard:
+            groups.setdefault("Hard to analyze", []).extend(hard)
+        for name, members in groups.items():
+            if name in ids:
+                child_id, kind = ids[name], "category"
+            else:
+                suffix = "hard" if name == "Hard to analyze" else "other"
+                child_id = suffix if node.kind == "root" else f"{node.id}.{suffix}"
+                kind = suffix
+            template = next((c for c in categories if c.id == child_id), None)
+            description = template.description if template else f"Failures placed in {name} when applying the taxonomy."
+            child = TreeNode(child_id, name, description, node.depth + 1, node.id, kind, members)  # type: ignore[arg-type]
+            nodes.append(child)
+            if kind == "category":
+                await place(child, members, [])
+
+    await place(root, list(errors.loc[usable, "failure_id"]), list(errors.loc[~usable, "failure_id"]))
+    applied, assignments = assemble(nodes, errors, judge.judge_id, judge.prompt_version, dict(taxonomy.params))
+    return applied, assignments, builder.stats
+
+
+def coverage_report(taxonomy: Taxonomy, fallbacks: int) -> dict[str, float]:
+    """Coverage figures of a taxonomy applied to failures."""
+    return {**{k: round(v, 6) for k, v in coverage(taxonomy).items()}, "failures": taxonomy.total_failures, "classification_fallbacks": fallbacks}
+
+
+def compare_versions(
+    taxonomy_a: Taxonomy, assignments_a: pd.DataFrame, taxonomy_b: Taxonomy, assignments_b: pd.DataFrame,
+    threshold: float = DEFAULT_JACCARD,
+) -> dict[str, object]:
+    """Category names added and removed between two taxonomies, and agreement on shared failures."""
+    names_a = {n.name for n in taxonomy_a.nodes if n.kind == "category"}
+    names_b = {n.name for n in taxonomy_b.nodes if n.kind == "category"}
+    shared = set(assignments_a["failure_id"]) & set(assignments_b["failure_id"])
+    result: dict[str, object] = {
+        "categories_a": len(names_a),
+        "categories_b": len(names_b),
+        "only_in_a": sorted(names_a - names_b),
+        "only_in_b": sorted(names_b - names_a),
+        "coverage_a": round(coverage(taxonomy_a)["coverage"], 6),
+        "coverage_b": round(coverage(taxonomy_b)["coverage"], 6),
+        "shared_failures": len(shared),
+    }
+    if shared:
+        result.update(agreement(taxonomy_a, assignments_a, taxonomy_b, assignments_b, threshold))
+    return result

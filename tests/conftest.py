@@ -1,0 +1,65 @@
+"""Shared fixtures: a throw-away copy of the repository to run DVC in, and the real-data location."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+REALDATA = REPO.parent / "shared" / "realdata"
+
+
+def tracked_files(root: Path) -> list[str]:
+    """Files git tracks plus untracked ones it does not ignore."""
+    listing = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=root, check=True, capture_output=True, text=True
+    )
+    return [line for line in listing.stdout.splitlines() if line]
+
+
+def pipeline_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for DVC stage commands: this interpreter's `python` first on PATH, no inherited MLflow URI."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = "errormap tests"
+    env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = "tests@errormap.invalid"
+    env.update(extra or {})
+    return env
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run a command; on failure show its output in the assertion message."""
+    result = subprocess.run(command, cwd=cwd, env=env or pipeline_env(), capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return result
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """A fresh git repository holding a copy of the project (without outputs, caches or the venv)."""
+    target = tmp_path / "repo"
+    for name in tracked_files(REPO):
+        source = REPO / name
+        if not source.is_file() or name.startswith(("data/prepared", "data/analysis", "data/taxonomy", "data/signatures")):
+            continue
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination)
+    (target / "dvc.lock").unlink(missing_ok=True)
+    env = pipeline_env()
+    run(["git", "init", "-q"], target, env)
+    run(["git", "add", "-A"], target, env)
+    run(["git", "commit", "-qm", "copy"], target, env)
+    return target
+
+
+@pytest.fixture
+def realdata() -> Path:
+    if not REALDATA.is_dir():
+        pytest.skip("../shared/realdata is not present")
+    return REALDATA
