@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
@@ -54,10 +55,17 @@ def sunburst(taxonomy: Taxonomy) -> go.Figure:
     return figure
 
 
-def stacked_shares(shares: pd.DataFrame, axis_title: str) -> go.Figure:
+def category_colours(names: list[str]) -> dict[str, str]:
+    """One colour per category name, the same in every chart."""
+    palette = plotly.colors.qualitative.Plotly + plotly.colors.qualitative.Pastel
+    return {name: palette[i % len(palette)] for i, name in enumerate(sorted(set(names)))}
+
+
+def stacked_shares(shares: pd.DataFrame, axis_title: str, colours: dict[str, str]) -> go.Figure:
     figure = go.Figure()
-    for category, rows in shares.groupby("category", sort=False):
+    for category, rows in shares.groupby("category", sort=True):
         figure.add_bar(
+            marker_color=colours.get(category),
             y=rows["group"],
             x=rows["share"],
             name=category,
@@ -133,10 +141,11 @@ def _tree(taxonomy: Taxonomy) -> dict[str, list[Any]]:
 def render_report(inputs: ReportInputs, path: Path | str) -> Path:
     """Write the self-contained HTML report (plotly.js is embedded: no network needed to view it)."""
     taxonomy = inputs.taxonomy
+    colours = category_colours([n.name for n in taxonomy.nodes if n.depth == 1])
     figures = {
         "sunburst": sunburst(taxonomy),
-        "signatures": stacked_shares(category_shares(inputs.assignments, "model"), "model"),
-        "profiles": stacked_shares(category_shares(inputs.assignments, "dataset"), "dataset"),
+        "signatures": stacked_shares(category_shares(inputs.assignments, "model"), "model", colours),
+        "profiles": stacked_shares(category_shares(inputs.assignments, "dataset"), "dataset", colours),
     }
     if len(inputs.comparisons):
         figures["heatmap"] = signature_heatmap(inputs.comparisons)

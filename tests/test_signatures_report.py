@@ -1,0 +1,78 @@
+"""Signatures, significance tests and the HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from errormap.report import ReportInputs, render_report
+from errormap.signatures import category_shares, compare_groups, signature_metrics, signatures_document
+from errormap.taxonomy import TaxonomyBuilder, TaxonomyParams
+from errormap.judge import OfflineJudge
+
+
+def assignments(counts: dict[str, dict[str, int]]) -> pd.DataFrame:
+    rows = []
+    for model, per_category in counts.items():
+        for category, n in per_category.items():
+            for i in range(n):
+                rows.append({"failure_id": f"{model}-{category}-{i}", "model": model, "dataset": "d" if i % 2 else "e",
+                             "level_1": category, "level_1_name": f"Category {category}"})
+    return pd.DataFrame(rows)
+
+
+def test_shares_sum_to_one_per_model() -> None:
+    table = category_shares(assignments({"a": {"1": 6, "2": 2}, "b": {"1": 1, "2": 9}}), "model")
+    assert table.groupby("group")["share"].sum().tolist() == pytest.approx([1.0, 1.0])
+    assert table.set_index(["group", "category_id"]).loc[("a", "1"), "share"] == pytest.approx(0.75)
+
+
+def test_fisher_test_flags_a_real_difference_and_not_noise() -> None:
+    skewed = compare_groups(assignments({"a": {"1": 40, "2": 2}, "b": {"1": 3, "2": 40}}))
+    row = skewed[(skewed["group"] == "a") & (skewed["category_id"] == "1")].iloc[0]
+    assert row["significant"] and row["direction"] == "more" and row["q_value"] < 1e-6
+    even = compare_groups(assignments({"a": {"1": 10, "2": 10}, "b": {"1": 10, "2": 11}}))
+    assert not even["significant"].any()
+
+
+def test_signature_document_and_metrics() -> None:
+    document = signatures_document(assignments({"a": {"1": 3, "2": 1}}))
+    assert document["models"]["a"]["failures"] == 4
+    assert document["models"]["a"]["categories"]["1"] == {"name": "Category 1", "count": 3, "share": 0.75}
+    assert set(document["datasets"]) == {"d", "e"}
+    assert signature_metrics(document)["a"]["share.2"] == 0.25
+
+
+def test_report_is_self_contained_and_escapes_model_text(tmp_path: Path) -> None:
+    import asyncio
+
+    errors = pd.DataFrame({
+        "failure_id": [f"f{i}" for i in range(12)],
+        "dataset": ["d"] * 12,
+        "example_id": [f"e{i}" for i in range(12)],
+        "model": ["m1", "m2"] * 6,
+        "status": ["ok"] * 11 + ["failed"],
+        "error_title": ["Empty response", "Refusal to answer", "Wrong option selected"] * 3 + ["Truncated response"] * 2 + [None],
+        "error_summary": ["summary"] * 12,
+        "criteria": ['[{"criterion": "c", "verdict": "not met", "evidence": "<script>alert(1)</script>"}]'] * 12,
+        "error": [None] * 11 + ["JudgeError: boom"],
+    })
+    taxonomy, table = asyncio.run(TaxonomyBuilder(OfflineJudge(), TaxonomyParams(min_categories=2)).build(errors))
+    failures = errors[["failure_id"]].assign(input_text="What? <b>bold</b>", output_text="", correct_answer="A")
+    path = render_report(
+        ReportInputs(
+            taxonomy=taxonomy, assignments=table, diagnoses=errors, failures=failures,
+            comparisons=compare_groups(table), prepare_metrics={"rows": 24, "failures": 12, "sampled_failures": 12,
+                                                                  "thresholds": {"d": 0.5}, "accuracy": {"m1": {"d": 0.5}}},
+        ),
+        tmp_path / "report.html",
+    )
+    html = path.read_text()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "JudgeError: boom" in html  # failed diagnoses are listed, not dropped
+    for node in taxonomy.children("root"):
+        assert node.name in html
+    assert "<script src=" not in html

@@ -1,0 +1,73 @@
+"""Tracking: secrets never logged, one MLflow parent run per reproduction, a real SQLite store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from errormap.tracking import MemoryTracker, MLflowTracker, flatten, redact, repository_root, tracking_uri
+
+PARAMS = {
+    "seed": 1,
+    "judge": {"kind": "openai", "api_key_env": "OPENAI_API_KEY", "api_key": "sk-live-123", "model": "m",
+              "extra_body": {"token": "abc"}, "base_url": "http://127.0.0.1:9/v1"},
+    "models": {"include": ["a", "b"]},
+    "note": "Bearer xyz",
+}
+
+
+def test_redact_drops_secret_keys_and_values_but_keeps_env_var_names() -> None:
+    clean = redact(PARAMS)
+    assert clean["judge.api_key_env"] == "OPENAI_API_KEY"
+    assert "judge.api_key" not in clean and "judge.extra_body.token" not in clean and "note" not in clean
+    assert clean["models.include"] == '["a", "b"]' and clean["judge.model"] == "m"
+    assert flatten({"a": {"b": {"c": 1}}}) == {"a.b.c": 1}
+
+
+def test_queue_workspace_resolves_to_the_original_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    queued = tmp_path / "repo" / ".dvc" / "tmp" / "exps" / "tmpabc"
+    queued.mkdir(parents=True)
+    assert repository_root(queued) == tmp_path / "repo"
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert tracking_uri(queued) == f"sqlite:///{tmp_path / 'repo' / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://tracking.invalid")
+    assert tracking_uri(queued) == "http://tracking.invalid"
+
+
+def test_memory_tracker_records_stage_metrics_and_failures() -> None:
+    tracker = MemoryTracker()
+    with tracker.stage("prepare", PARAMS):
+        tracker.log_metrics({"rows": 3, "nested": {"x": 0.5}, "label": "text"})
+    with pytest.raises(RuntimeError), tracker.stage("analyze", PARAMS):
+        raise RuntimeError("boom")
+    assert tracker.runs[0]["metrics"] == {"rows": 3.0, "nested.x": 0.5}
+    assert [r["status"] for r in tracker.runs] == ["FINISHED", "FAILED"]
+    assert "judge.api_key" not in tracker.runs[0]["params"]
+
+
+def test_mlflow_parent_run_per_reproduction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mlflow
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    tracker = MLflowTracker(tmp_path)
+    artifact = tmp_path / "out.json"
+    artifact.write_text("{}")
+    for stage in ("prepare", "analyze"):
+        with tracker.stage(stage, PARAMS):
+            tracker.log_metrics({"count": 2})
+            tracker.log_artifact(artifact)
+    with tracker.stage("analyze", PARAMS):  # analyze again: a new reproduction began
+        tracker.log_metrics({"count": 3})
+
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runs = client.search_runs([tracker.experiment_id])
+    parents = sorted((r for r in runs if r.data.tags.get("errormap.kind") == "pipeline"), key=lambda r: r.info.start_time)
+    assert len(parents) == 2
+    first_children = [r.info.run_name for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id]
+    assert sorted(first_children) == ["analyze", "prepare"]
+    assert parents[0].data.metrics["analyze.count"] == 2 and parents[1].data.metrics["analyze.count"] == 3
+    assert parents[0].data.params["judge.model"] == "m" and "judge.api_key" not in parents[0].data.params
+    assert b"sk-live-123" not in (tmp_path / "mlflow.db").read_bytes()
+    artifacts = [a.path for a in client.list_artifacts(parents[0].info.run_id, "prepare")]
+    assert artifacts == ["prepare/out.json"]
