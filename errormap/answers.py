@@ -8,14 +8,14 @@ from enum import Enum
 
 _NUMBER = r"[-+]?\$?\d[\d,]*(?:\.\d+)?%?"
 _ANSWER_PATTERNS = [
-    # "Answer: C", "Final answer: 42", "A: 42" (GSM8K style), "#### 42"
-    re.compile(r"(?im)^\s*(?:final\s+answer|answer|a)\s*[:：]\s*(?P<ans>.+?)\s*$"),
+    # "Answer: C", "**Final answer:** 42", "A: 42" (GSM8K style), "#### 42"
+    re.compile(r"(?im)^\s*(?:\*\*|__)?\s*(?:final\s+answer|answer|a)\s*(?:\*\*|__)?\s*[:：]\s*(?P<ans>.+?)\s*$"),
     re.compile(r"(?i)\b(?:the\s+)?(?:final\s+)?answer\s+is\s*[:：]?\s*(?P<ans>[^\n]+?)\s*(?:[.!]\s|[.!]?$|\n)"),
     re.compile(r"(?im)^\s*solution\s*:\s*(?:choice[_ ]?)?(?P<ans>[A-Za-z](?:\s*(?:,|and|or|/)\s*(?:choice[_ ]?)?[A-Za-z])*)\s*$"),
     re.compile(r"(?m)^\s*####\s*(?P<ans>.+?)\s*$"),
     re.compile(r"\\boxed\{(?P<ans>[^{}]+)\}"),
 ]
-_CHOICE = re.compile(r"\(?(?:option\s*|choice[_ ]?)?\(?([A-Ja-j])\)?[.):]?")
+_CHOICE = re.compile(r"(?i)\(?(?:option\s*|choice[_ ]?)?\(?([A-Ja-j])\)?[.):]?")
 _CHOICE_WITH_TEXT = re.compile(r"\(?(?:option\s*|choice[_ ]?)?\(?([A-J])[).:]\s")
 _NUMBER_RE = re.compile(_NUMBER)
 
@@ -84,6 +84,8 @@ def normalise_choice(answer: str) -> str | None:
     )
     if multi:
         return "".join(sorted(set(re.findall(r"(?i)(?<![a-z])([a-j])(?![a-z])", text.replace("_", " "))))).upper()
+    if re.fullmatch(r"[A-J]{2,4}", text):  # 'AC', the multi-letter form reference_kind accepts
+        return "".join(sorted(set(text)))
     match = _CHOICE.fullmatch(text) or _CHOICE_WITH_TEXT.match(text)
     if match:
         return match.group(1).upper()
@@ -99,7 +101,8 @@ def normalise_text(text: str) -> str:
 def same_answer(answer: str, reference: str, kind: AnswerKind) -> bool:
     """Whether a stated answer equals the reference, judged by the reference's kind."""
     if kind is AnswerKind.choice:
-        return normalise_choice(answer) == normalise_choice(reference)
+        letters = normalise_choice(answer)
+        return letters is not None and letters == normalise_choice(reference)
     if kind is AnswerKind.number:
         a, r = parse_number(answer), parse_number(reference)
         return a is not None and r is not None and abs(a - r) <= 1e-9 * max(1.0, abs(r))

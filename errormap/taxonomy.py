@@ -275,6 +275,12 @@ class TaxonomyBuilder:
         if node.kind != "root" and len(children) < 2:
             children = []
         nodes.extend(children)
+        if children:
+            log.info(
+                "taxonomy: %s (%d failures, %d distinct titles) -> %s",
+                node.name, len(failure_ids) + len(extra_hard or []), len(distinct),
+                ", ".join(f"{c.name} ({len(c.failure_ids)})" for c in children),
+            )
         tasks = []
         for child in children:
             child_titles = {titles[f] for f in child.failure_ids if f in titles}

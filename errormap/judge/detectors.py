@@ -60,7 +60,7 @@ TITLE_FAMILIES = {
 _REFUSAL = re.compile(
     r"(?i)\b(?:i\s*(?:'m|am)\s+(?:sorry|afraid)[^.\n]{0,60}\b(?:can(?:'|no)t|cannot|unable|not able)"
     r"|i\s+(?:can(?:'|no)t|cannot|won't|will not|am unable to|must decline to)\s+"
-    r"(?:help|assist|provide|answer|comply|do that|give)"
+    r"(?:help(?!\s+(?:but\b|\w+ing\b))|assist|provide|answer|comply|do that|give)"
     r"|as an ai(?: language model)?,? i (?:can(?:'|no)t|cannot|don't|do not)"
     r"|i'm not able to (?:help|assist|provide|answer))"
 )
@@ -292,7 +292,8 @@ def missing_final_answer(view: CaseView) -> Diagnosis | None:
                 ],
             )
     reference = view.reference or ""
-    found_reference = bool(reference) and normalise_text(reference) in normalise_text(view.output)
+    wanted = normalise_text(reference)
+    found_reference = bool(wanted) and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", normalise_text(view.output)) is not None
     if found_reference:
         return _diagnosis(
             "Answer not clearly stated",
@@ -444,7 +445,8 @@ def numeric_error(view: CaseView) -> Diagnosis | None:
             [Criterion(criterion="Completes every step the task asks for", verdict=Verdict.not_met, evidence=view.final.quote), match_criterion],
         )
     magnitude = abs(stated / expected) if expected else 0.0
-    if expected and (9 <= magnitude <= 11 or 0.09 <= magnitude <= 0.11 or 99 <= magnitude <= 101):
+    if expected and (9 <= magnitude <= 11 or 0.09 <= magnitude <= 0.11 or 99 <= magnitude <= 101
+                     or 0.0099 <= magnitude <= 0.0101):
         title, summary = "Unit or magnitude error", "The final answer is off by a power of ten from the reference."
     else:
         title = "Flawed solution strategy"

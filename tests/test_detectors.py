@@ -1,0 +1,523 @@
+"""Tests for the rule-based offline judge (errormap.judge.detectors) on small crafted failures."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from errormap.analysis import build_cases
+from errormap.data import (
+    load_results,
+    mark_failures,
+    sample_failures,
+    success_thresholds,
+)
+from errormap.demo import generate_demo
+from errormap.judge import detectors
+from errormap.judge.detectors import (
+    DETECTORS,
+    TITLE_FAMILIES,
+    UNEXPLAINED_TITLE,
+    CaseView,
+    detect_language,
+    diagnose_offline,
+    quote,
+    words_to_number,
+)
+from errormap.schemas import Diagnosis, FailureCase, Verdict
+
+MET, PART, NOT, ABSENT = Verdict.met, Verdict.partially, Verdict.not_met, Verdict.absent
+
+MCQ = (
+    "In eukaryotic cells, which organelle is the main site of aerobic respiration?\n\nOptions:\n"
+    "A) Golgi apparatus\nB) Ribosome\nC) Mitochondrion\nD) Nucleus\n\n"
+    "Answer with the letter of the correct option."
+)
+MCQ_BOTTLE = (
+    "Which container keeps a fizzy drink sealed best?\n\nOptions:\n"
+    "A) A paper cup\nB) An open bowl\nC) A glass bottle\nD) A plastic bag\n\n"
+    "Answer with the letter of the correct option."
+)
+MCQ_PH = (
+    "What is the pH of pure water at 25 °C?\n\nOptions:\nA) 10\nB) 7\nC) 14\nD) 0\n\n"
+    "Answer with the letter of the correct option."
+)
+ARITH = (
+    "Maya buys 3 apples at $18 each and 8 oranges at $5 each. How many dollars does Maya spend in total?\n\n"
+    'Solve the problem step by step and finish with "The answer is <number>."'
+)
+PLAIN = "Maya buys 3 apples at $18 each and 8 oranges at $5 each. How many dollars does Maya spend in total?"
+GSM8K = (
+    "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. "
+    "How many clips did Natalia sell altogether in April and May?"
+)
+UNIT = (
+    "Convert 93.5 nautical miles to kilometres, using 1 nmi = 1.852 km. Round the result to 2 decimal places "
+    'and finish with a line of the form "Answer: <number>".'
+)
+QA = 'Which two elements make up water?\n\nAnswer briefly and finish with a line of the form "Answer: <answer>".'
+RIVER = 'What is the longest river in South America?\n\nAnswer briefly and finish with a line of the form "Answer: <answer>".'
+SPANISH_TASK = (
+    "¿Cuál es la capital de Francia? Responde con el nombre de la ciudad y explica por qué es la capital del país."
+)
+
+SPANISH_OUTPUT = (
+    "Vamos a resolver el problema paso a paso. El precio de las manzanas es 54 y el de las naranjas es 40. "
+    "La respuesta es 94 dólares, que es el total para la compra."
+)
+FRENCH_OUTPUT = (
+    "Résolvons le problème étape par étape. Le prix des pommes est 54 et le prix des oranges est 40. "
+    "La réponse est 94 dollars, et ce sont les dépenses pour les fruits."
+)
+ENGLISH_WITH_FOREIGN_WORDS = (
+    "The price per apple is 18 and the price per orange is 5. De facto, the total is 54 plus 40, "
+    "which is the sum of the two costs.\nThe answer is 94."
+)
+LONG_REASONING = (
+    "Let us look at each organelle in turn. The Golgi apparatus modifies, sorts and packages proteins for "
+    "secretion, so it has nothing to do with releasing energy from glucose. Ribosomes translate messenger RNA "
+    "into proteins. The nucleus stores the genetic material and controls gene expression. I cannot provide an "
+    "exact count of the mitochondria in a typical cell, since it varies a lot between tissues, but mitochondria "
+    "are where the Krebs cycle and oxidative phosphorylation take place, which is what aerobic respiration "
+    "means. Muscle and liver cells are packed with them because they need a lot of ATP. Everything therefore "
+    "points to the mitochondrion as the main site of aerobic respiration in eukaryotic cells.\nAnswer: C"
+)
+LOOP = "Let me think about this again."
+
+
+def make_case(output: str, reference: str | None, input_text: str = PLAIN, peers: tuple[str, ...] = ()) -> FailureCase:
+    return FailureCase(
+        failure_id="f1",
+        dataset="crafted",
+        example_id="e1",
+        model="m1",
+        input_text=input_text,
+        output_text=output,
+        correct_answer=reference,
+        peer_outputs=list(peers),
+    )
+
+
+def first_detector(case: FailureCase) -> str | None:
+    """Name of the first detector in DETECTORS that fires (None: unexplained)."""
+    view = CaseView(case)
+    for detector in DETECTORS:
+        if detector(view) is not None:
+            return detector.__name__
+    return None
+
+
+def assert_well_formed(diagnosis: Diagnosis, output: str) -> None:
+    """Evidence is verbatim and agrees with the verdict; the title is a known one."""
+    assert diagnosis.error_title == UNEXPLAINED_TITLE or diagnosis.error_title in TITLE_FAMILIES
+    assert diagnosis.error_summary.strip()
+    assert diagnosis.criteria
+    for criterion in diagnosis.criteria:
+        if criterion.evidence:
+            assert criterion.evidence in output, f"evidence not verbatim: {criterion.evidence!r}"
+        # a criterion is 'absent' exactly when there is nothing to quote
+        assert (criterion.verdict is ABSENT) == (criterion.evidence == ""), criterion
+
+
+# --------------------------------------------------------------------------------------------
+# Every detector fires on a crafted case.
+# (id, detector that must fire first, input, output, reference, peers, title, verdicts, evidence quotes)
+# --------------------------------------------------------------------------------------------
+
+FIRES = [
+    ("empty", "empty_output", QA, "", "hydrogen and oxygen", (), "Empty response", [ABSENT], []),
+    ("empty-whitespace", "empty_output", QA, "  \n\t ", "hydrogen and oxygen", (), "Empty response", [ABSENT], []),
+    ("refusal", "refusal", QA, "I'm sorry, but I can't help with that. Please consult a chemistry textbook.",
+     "hydrogen and oxygen", (), "Refusal to answer", [NOT, ABSENT], ["I'm sorry, but I can't help with that."]),
+    ("refusal-assist", "refusal", QA, "Unfortunately I can't assist with that.", "hydrogen and oxygen", (),
+     "Refusal to answer", [NOT, ABSENT], ["I can't assist with that."]),
+    ("refusal-not-able", "refusal", MCQ, "I apologize, but I'm not able to answer this question.", "C", (),
+     "Refusal to answer", [NOT, ABSENT], ["I'm not able to answer this question."]),
+    ("refusal-as-an-ai", "refusal", PLAIN, "As an AI language model, I cannot do shopping calculations for you.",
+     "94", (), "Refusal to answer", [NOT, ABSENT], ["As an AI language model, I cannot"]),
+    ("safety-refusal", "refusal", QA,
+     "I'm sorry, but I can't help with that. Questions about chemicals could be dangerous.",
+     "hydrogen and oxygen", (), "Unwarranted safety refusal", [NOT, ABSENT], ["I'm sorry, but I can't help with that."]),
+    ("safety-refusal-medical", "refusal", MCQ, "I cannot provide medical advice about cells.", "C", (),
+     "Unwarranted safety refusal", [NOT, ABSENT], ["I cannot provide medical advice"]),
+    ("repetition-lines", "repetition_loop", QA, "Water is a molecule.\n" + "\n".join([LOOP] * 8),
+     "hydrogen and oxygen", (), "Repetition loop", [NOT, ABSENT], [LOOP]),
+    ("repetition-spaces", "repetition_loop", ARITH, "Step 1: 18 * 3 = 54. " + " ".join([LOOP] * 12), "94", (),
+     "Repetition loop", [NOT, ABSENT], [LOOP]),
+    ("spanish", "wrong_language", ARITH, SPANISH_OUTPUT, "94", (), "Response in wrong language", [NOT, ABSENT],
+     ["El precio de las manzanas es 54 y el de las naranjas es 40."]),
+    ("french", "wrong_language", ARITH, FRENCH_OUTPUT, "94", (), "Response in wrong language", [NOT, ABSENT],
+     ["Le prix des pommes est 54 et le prix des oranges est 40."]),
+    ("truncated", "truncated", ARITH, "First, the apples cost 18 * 3 = 54 dollars. Then the oranges cost", "94", (),
+     "Truncated response", [NOT, ABSENT], ["Then the oranges cost"]),
+    ("truncated-mcq", "truncated", MCQ, "Looking at the options: mitochondria run the Krebs cycle and the", "C", (),
+     "Truncated response", [NOT, ABSENT], ["Krebs cycle and the"]),
+    ("conflicting-choice", "conflicting_answers", MCQ,
+     "Answer: A\nActually, on second thought, I may have been too quick there.\nAnswer: C", "C", (),
+     "Conflicting final answers", [NOT, MET], ["Answer: C"]),
+    ("conflicting-number", "conflicting_answers", ARITH,
+     "54 + 40 = 94.\nThe answer is 94.\nHmm, wait. Let me reconsider that.\nThe answer is 95.", "94", (),
+     "Conflicting final answers", [NOT, NOT], ["The answer is 95."]),
+    ("conflicting-text", "conflicting_answers", RIVER, "Answer: Nile\nLet me double-check...\nAnswer: Amazon",
+     "Amazon", (), "Conflicting final answers", [NOT, MET], ["Answer: Amazon"]),
+    ("option-text-no-final", "missing_final_answer", MCQ,
+     "Mitochondrion is the main site, because it runs the Krebs cycle.", "C", (),
+     "Option text instead of letter", [NOT, ABSENT], ["Mitochondrion is the main site"]),
+    ("option-text-final", "choice_error", MCQ, "Answer: Mitochondrion", "C", (),
+     "Option text instead of letter", [NOT, NOT], ["Answer: Mitochondrion"]),
+    ("option-text-starts-with-a", "choice_error", MCQ_BOTTLE, "Answer: A glass bottle", "C", (),
+     "Option text instead of letter", [NOT, NOT], ["Answer: A glass bottle"]),
+    ("answer-buried", "missing_final_answer", ARITH,
+     ("Oh, this is a fun one.\n18 * 3 = 54 and 5 * 8 = 40, so 54 + 40 = 94.\n"
+      "So if I had to pick, I'd go with 94, which seems like the most sensible reading."), "94", (),
+     "Answer not clearly stated", [ABSENT, PART], ["So if I had to pick, I'd go with 94"]),
+    ("answer-buried-text", "missing_final_answer", QA,
+     "Nitrogen is common in air.\nPutting it together, I'd say it's hydrogen and oxygen, more or less.",
+     "hydrogen and oxygen", (), "Answer not clearly stated", [ABSENT, PART], ["I'd say it's hydrogen and oxygen"]),
+    ("missing-final", "missing_final_answer", ARITH,
+     "Let me think. The apples and the oranges both need to be counted, so we need to add the two costs.", "94", (),
+     "Missing final answer", [ABSENT, NOT], ["we need to add the two costs."]),
+    ("ignored-format", "ignored_format_instruction", ARITH,
+     "18 * 3 = 54 and 5 * 8 = 40, so 54 + 40 = 94.\nFinal answer: 94", "94", (),
+     "Ignored answer format instruction", [NOT, MET], ["Final answer: 94"]),
+    ("ignored-format-wrong", "ignored_format_instruction", QA, "So the answer is hydrogen.", "hydrogen and oxygen", (),
+     "Ignored answer format instruction", [NOT, NOT], ["So the answer is hydrogen."]),
+    ("graded-wrong-choice", "answer_matches_reference", MCQ, "Mitochondria run the Krebs cycle.\nAnswer: C", "C", (),
+     "Correct answer graded wrong", [MET], ["Answer: C"]),
+    ("graded-wrong-choice-prefix", "answer_matches_reference", MCQ, "Solution: Choice_C", "C", (),
+     "Correct answer graded wrong", [MET], ["Solution: Choice_C"]),
+    ("graded-wrong-bold", "answer_matches_reference", MCQ, "Mitochondria run the Krebs cycle.\n**Answer: C**", "C", (),
+     "Correct answer graded wrong", [MET], ["**Answer: C**"]),
+    ("graded-wrong-text", "answer_matches_reference", RIVER, "Answer: The Amazon", "Amazon", (),
+     "Correct answer graded wrong", [MET], ["Answer: The Amazon"]),
+    ("graded-wrong-gsm8k", "answer_matches_reference", GSM8K,
+     "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether.\nA: 72",
+     "72", (), "Correct answer graded wrong", [MET], ["A: 72"]),
+    ("reference-noise", "reference_noise", MCQ, "Only A fits.\nAnswer: A", "D",
+     ("Answer: A", "Golgi.\nAnswer: A", "Answer: D"), "Possible reference error", [NOT, MET], ["Answer: A"]),
+    ("reference-noise-number", "reference_noise", PLAIN, "54 + 40 = 94.\nThe answer is 94.", "18",
+     ("The answer is 94.", "#### 94"), "Possible reference error", [NOT, MET], ["The answer is 94."]),
+    ("number-in-words-right", "number_in_words", PLAIN, "The answer is ninety-four.", "94", (),
+     "Number written in words", [NOT, MET], ["The answer is ninety-four."]),
+    ("number-in-words-wrong", "number_in_words", PLAIN, "The answer is thirteen.", "94", (),
+     "Number written in words", [NOT, NOT], ["The answer is thirteen."]),
+    ("rounding", "numeric_error", UNIT, "93.5 × 1.852 = 173.162 km.\nAnswer: 173.2", "173.16", (),
+     "Rounding or precision error", [NOT, PART], ["Answer: 173.2"]),
+    ("arithmetic", "numeric_error", PLAIN,
+     "Step 1: 18 * 3 = 64.\nStep 2: 5 * 8 = 40.\nStep 3: 64 + 40 = 104.\nThe answer is 104.", "94", (),
+     "Arithmetic calculation error", [NOT, NOT], ["18 * 3 = 64", "The answer is 104."]),
+    ("arithmetic-gsm8k", "numeric_error", GSM8K,
+     "Natalia sold 48/2 = <<48/2=25>>25 clips in May.\nNatalia sold 48+25 = <<48+25=73>>73 clips altogether.\nA: 73",
+     "72", (), "Arithmetic calculation error", [NOT, NOT], ["48/2=25"]),
+    ("arithmetic-symbols", "numeric_error", PLAIN, "Apples: $18 × 3 = $64.\nOranges: $5 × 8 = $40.\nThe answer is 104.",
+     "94", (), "Arithmetic calculation error", [NOT, NOT], ["$18 × 3 = $64"]),
+    ("correct-value-not-reported", "numeric_error", GSM8K,
+     "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether.\nA: 250",
+     "72", (), "Correct value not reported", [MET, NOT], ["A: 250"]),
+    ("intermediate-value", "numeric_error", GSM8K, "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nA: 24", "72", (),
+     "Intermediate value reported as final", [NOT, NOT], ["A: 24"]),
+    ("magnitude-x10", "numeric_error", UNIT, "Multiply by the conversion factor to get kilometres.\nAnswer: 1731.6",
+     "173.16", (), "Unit or magnitude error", [NOT, NOT], ["Answer: 1731.6"]),
+    ("magnitude-div100", "numeric_error", UNIT, "Multiply by the conversion factor to get kilometres.\nAnswer: 1.7316",
+     "173.16", (), "Unit or magnitude error", [NOT, NOT], ["Answer: 1.7316"]),
+    ("flawed-strategy", "numeric_error", PLAIN, "The total is the price of one apple plus one orange.\nThe answer is 23.",
+     "94", (), "Flawed solution strategy", [NOT, NOT], ["The answer is 23."]),
+    ("invalid-label", "choice_error", MCQ, "None of the listed organelles fits.\nAnswer: E", "C", (),
+     "Invalid option label", [NOT, NOT], ["Answer: E"]),
+    ("invalid-label-number", "choice_error", MCQ, "Answer: 42", "C", (), "Invalid option label", [NOT, NOT], ["Answer: 42"]),
+    ("too-many-options", "choice_error", MCQ, "Answer: B and C", "C", (),
+     "Wrong number of options selected", [NOT], ["Answer: B and C"]),
+    ("too-few-options", "choice_error", MCQ, "Answer: C", "AC", (),
+     "Wrong number of options selected", [NOT], ["Answer: C"]),
+    ("wrong-option", "choice_error", MCQ, "Ribosomes make proteins, so they power the cell.\nAnswer: B", "C", (),
+     "Wrong option selected", [NOT], ["Answer: B"]),
+    ("wrong-option-parenthesised", "choice_error", MCQ, "The answer is (D).", "C", (),
+     "Wrong option selected", [NOT], ["The answer is (D)."]),
+    ("missing-element", "text_error", QA, "Water contains hydrogen.\nAnswer: hydrogen", "hydrogen and oxygen", (),
+     "Missing required element", [MET, ABSENT], ["Answer: hydrogen"]),
+    ("factual-recall", "text_error", RIVER, "Without doubt, Paraná.\nAnswer: Paraná", "Amazon", (),
+     "Factual recall error", [NOT], ["Answer: Paraná"]),
+    ("unexplained-non-numeric", None, PLAIN, "Answer: unknown", "94", (), UNEXPLAINED_TITLE, [MET, NOT], ["Answer: unknown"]),
+    ("unexplained-no-reference", None, PLAIN, "Answer: 94", None, (), UNEXPLAINED_TITLE, [MET, NOT], ["Answer: 94"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("detector", "input_text", "output", "reference", "peers", "title", "verdicts", "quotes"),
+    [pytest.param(*row[1:], id=row[0]) for row in FIRES],
+)
+def test_detector_fires(detector, input_text, output, reference, peers, title, verdicts, quotes) -> None:
+    case = make_case(output, reference, input_text, peers)
+    diagnosis = diagnose_offline(case)
+    assert diagnosis.error_title == title, diagnosis.error_summary
+    assert first_detector(case) == detector
+    assert_well_formed(diagnosis, output)
+    assert [c.verdict for c in diagnosis.criteria] == verdicts
+    evidence = " ".join(c.evidence for c in diagnosis.criteria)
+    for text in quotes:
+        assert text in evidence
+
+
+def test_every_detector_and_title_is_covered() -> None:
+    fired = {row[1] for row in FIRES} - {None}
+    assert fired == {d.__name__ for d in DETECTORS}
+    titles = {row[6] for row in FIRES}
+    assert titles - {UNEXPLAINED_TITLE} == set(TITLE_FAMILIES)
+
+
+def test_crafted_titles_have_families() -> None:
+    for row in FIRES:
+        title = diagnose_offline(make_case(row[3], row[4], row[2], row[5])).error_title
+        assert title == UNEXPLAINED_TITLE or title in TITLE_FAMILIES, title
+    assert UNEXPLAINED_TITLE not in TITLE_FAMILIES
+
+
+def test_literal_titles_in_source_have_families() -> None:
+    """Every title literal given to _diagnosis (directly or via `title = ...`) has a family."""
+    tree = ast.parse(inspect.getsource(detectors))
+    titles: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_diagnosis" and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                titles.add(first.value)
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                names = target.elts if isinstance(target, ast.Tuple) else [target]
+                values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+                for name, value in zip(names, values):
+                    if getattr(name, "id", None) == "title":
+                        for constant in ast.walk(value):
+                            if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
+                                titles.add(constant.value)
+    assert len(titles) >= 20
+    assert titles <= set(TITLE_FAMILIES) | {UNEXPLAINED_TITLE}
+
+
+# --------------------------------------------------------------------------------------------
+# Near misses: the named title must NOT come out (and, where it is clear, what should instead).
+# (id, input, output, reference, peers, forbidden title, expected title or None)
+# --------------------------------------------------------------------------------------------
+
+NEAR_MISSES = [
+    # language
+    ("english-with-per-de", ARITH, ENGLISH_WITH_FOREIGN_WORDS, "94", (), "Response in wrong language",
+     "Correct answer graded wrong"),
+    ("english-wrong-value-with-per-de", ARITH, ENGLISH_WITH_FOREIGN_WORDS.replace("94", "95"), "94", (),
+     "Response in wrong language", "Flawed solution strategy"),
+    ("spanish-task-spanish-output", SPANISH_TASK,
+     "La capital de Francia es París, que es la ciudad más grande del país y la sede del gobierno.\nAnswer: París",
+     "París", (), "Response in wrong language", "Correct answer graded wrong"),
+    ("short-english", PLAIN, "Answer: 94", "93", (), "Response in wrong language", None),
+    # truncation
+    ("finished-sentence", ARITH, "We need to add the cost of the apples and the oranges together.", "94", (),
+     "Truncated response", "Missing final answer"),
+    ("bare-letter", MCQ, "B", "C", (), "Truncated response", "Missing final answer"),
+    ("bare-letter-parenthesised", MCQ, "(B)", "C", (), "Truncated response", None),
+    ("bold-letter", MCQ, "**B**", "C", (), "Truncated response", None),
+    ("ends-with-number", PLAIN, "Apples cost 54 and oranges cost 40, so 54 + 40 = 93", "94", (), "Truncated response",
+     "Missing final answer"),
+    ("question", PLAIN, "Should I add the two costs?", "94", (), "Truncated response", "Missing final answer"),
+    ("final-without-period", RIVER, "Answer: Mount Everest", "Amazon", (), "Truncated response", "Factual recall error"),
+    # conflicting answers
+    ("same-answer-twice", MCQ, "Answer: B\nWait, let me reconsider that.\nAnswer: B", "C", (),
+     "Conflicting final answers", "Wrong option selected"),
+    ("same-letter-two-forms", MCQ, "Answer: B\nLet me double-check.\nAnswer: (B)", "C", (),
+     "Conflicting final answers", "Wrong option selected"),
+    ("same-number-two-forms", PLAIN, "The answer is $1,200.\n#### 1200", "1300", (), "Conflicting final answers",
+     None),
+    ("option-lines-are-not-answers", MCQ,
+     "A: Golgi apparatus packages proteins\nB: Ribosome makes proteins\nAnswer: C", "C", (),
+     "Conflicting final answers", "Correct answer graded wrong"),
+    # option text / choice parsing
+    ("letter-is-not-option-text", MCQ, "Answer: D", "C", (), "Option text instead of letter", "Wrong option selected"),
+    ("short-option-text", MCQ_PH, "Pure water is neutral, with a pH of 7.", "B", (), "Option text instead of letter",
+     "Missing final answer"),
+    ("a-glass-bottle-not-choice-a", MCQ_BOTTLE, "Answer: A glass bottle", "C", (), "Wrong option selected",
+     "Option text instead of letter"),
+    ("choice-prefix-is-valid", MCQ, "Solution: Choice_B", "C", (), "Invalid option label", "Wrong option selected"),
+    ("option-word-is-valid", MCQ, "The answer is Option D.", "C", (), "Invalid option label", "Wrong option selected"),
+    ("lowercase-letter-is-valid", MCQ, "Answer: (d)", "C", (), "Invalid option label", "Wrong option selected"),
+    ("multi-letter-in-any-order", MCQ, "Answer: C and A", "AC", (), "Wrong number of options selected",
+     "Correct answer graded wrong"),
+    ("option-text-with-multi-reference", MCQ, "Answer: Mitochondrion", "AC", (), "Correct answer graded wrong",
+     "Option text instead of letter"),
+    # answer not clearly stated vs missing
+    ("reference-inside-longer-number", PLAIN, "I computed 15 apples in total, so that is where I would land.", "5", (),
+     "Answer not clearly stated", "Missing final answer"),
+    ("reference-inside-more-decimals", UNIT, "93.5 × 1.852 = 173.162 km.\nRounding to 2", "173.16", (),
+     "Answer not clearly stated", None),
+    ("letter-inside-words", MCQ, "Both of these are about cellular biology.", "B", (), "Answer not clearly stated",
+     "Missing final answer"),
+    # refusal
+    ("apology-then-answer", QA,
+     "I'm sorry for the confusion earlier. Water is made of hydrogen and oxygen.\nAnswer: hydrogen and oxygen",
+     "hydrogen and oxygen", (), "Refusal to answer", "Correct answer graded wrong"),
+    ("cant-help-but-notice", ARITH, "I can't help but notice the prices are small. 54 + 40 = 94.\nThe answer is 95.",
+     "94", (), "Refusal to answer", None),
+    ("long-answer-with-cannot-provide", MCQ, LONG_REASONING, "C", (), "Refusal to answer", "Correct answer graded wrong"),
+    # repetition
+    ("repeated-twice", QA, f"{LOOP}\nWater is H2O.\n{LOOP}\nIt has hydrogen and oxygen atoms.\nAnswer: hydrogen and oxygen",
+     "hydrogen and oxygen", (), "Repetition loop", "Correct answer graded wrong"),
+    ("short-units-repeated", QA, "Yes. Yes. Yes. Yes. Yes.\nAnswer: hydrogen", "hydrogen and oxygen", (),
+     "Repetition loop", "Missing required element"),
+    ("distinct-steps", PLAIN, "Step 1: 18 * 3 = 54.\nStep 2: 5 * 8 = 40.\nStep 3: 54 + 40 = 94.\nStep 4: check 94.\nAnswer: 94",
+     "94", (), "Repetition loop", "Correct answer graded wrong"),
+    # format instruction
+    ("format-followed", ARITH, "54 + 40 = 94.\nThe answer is 94.", "94", (), "Ignored answer format instruction",
+     "Correct answer graded wrong"),
+    ("no-format-instruction", PLAIN, "54 + 40 = 94.\nFinal answer: 94", "94", (), "Ignored answer format instruction",
+     "Correct answer graded wrong"),
+    # reference noise
+    ("one-peer-agrees", MCQ, "Answer: A", "D", ("Answer: A", "Answer: B", "Answer: D"), "Possible reference error",
+     "Wrong option selected"),
+    ("too-few-peers", MCQ, "Answer: A", "D", ("Answer: A",), "Possible reference error", "Wrong option selected"),
+    ("peers-without-answers", MCQ, "Answer: A", "D", ("I think A.", "Probably A.", "A for sure."),
+     "Possible reference error", "Wrong option selected"),
+    # numbers
+    ("digits-not-words", PLAIN, "The answer is 95.", "94", (), "Number written in words", None),
+    ("words-for-text-reference", RIVER, "Answer: twelve", "Amazon", (), "Number written in words", "Factual recall error"),
+    ("not-close-enough-for-rounding", PLAIN, "The total is the price of both fruits.\nThe answer is 96.", "94", (),
+     "Rounding or precision error", "Flawed solution strategy"),
+    ("gsm8k-correct-step", GSM8K, "She sold 2*3=<<2*3=6>>6 clips.\nA: 6", "72", (), "Arithmetic calculation error",
+     "Intermediate value reported as final"),
+    ("correct-steps-with-separators", PLAIN, "1,200 + 300 = 1,500 and $12 × 3 = $36 and 10 / 4 = 2.5.\nThe answer is 7.",
+     "94", (), "Arithmetic calculation error", "Flawed solution strategy"),
+    ("decimals-within-tolerance", UNIT, "21.7 × 2.20462 = 47.84 lb.\nAnswer: 47.85", "47.84", (),
+     "Arithmetic calculation error", "Rounding or precision error"),
+    ("off-by-factor-two", UNIT, "Multiply by the conversion factor to get kilometres.\nAnswer: 346.32", "173.16", (),
+     "Unit or magnitude error", "Flawed solution strategy"),
+    # text answers
+    ("all-elements-present", QA, "Answer: hydrogen and oxygen", "hydrogen and oxygen", (), "Missing required element",
+     "Correct answer graded wrong"),
+    ("elements-in-other-order", QA, "Answer: oxygen and hydrogen", "hydrogen and oxygen", (), "Missing required element",
+     None),
+    ("reference-with-article", RIVER, "Answer: The Amazon", "Amazon", (), "Factual recall error",
+     "Correct answer graded wrong"),
+]
+
+
+@pytest.mark.parametrize(
+    ("input_text", "output", "reference", "peers", "forbidden", "expected"),
+    [pytest.param(*row[1:], id=row[0]) for row in NEAR_MISSES],
+)
+def test_near_miss(input_text, output, reference, peers, forbidden, expected) -> None:
+    diagnosis = diagnose_offline(make_case(output, reference, input_text, peers))
+    assert diagnosis.error_title != forbidden, diagnosis.error_summary
+    if expected is not None:
+        assert diagnosis.error_title == expected, diagnosis.error_summary
+    assert_well_formed(diagnosis, output)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("zero", 0),
+        ("twelve", 12),
+        ("Twelve.", 12),
+        ("ninety-four", 94),
+        ("twenty one", 21),
+        ("three hundred", 300),
+        ("one hundred and five", 105),
+        ("one thousand one hundred and twenty-two", 1122),
+        ("two thousand three hundred", 2300),
+        ("one hundred thousand", 100_000),
+        ("two million five hundred thousand", 2_500_000),
+        ("hundred", 100),
+        ("94", None),
+        ("apple", None),
+        ("twelve apples", None),
+        ("", None),
+        ("and", None),
+    ],
+)
+def test_words_to_number(text: str, value: int | None) -> None:
+    assert words_to_number(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (SPANISH_OUTPUT, "es"),
+        (FRENCH_OUTPUT, "fr"),
+        (ENGLISH_WITH_FOREIGN_WORDS, "en"),
+        ("Die Antwort ist nicht einfach, aber das Ergebnis ist mit der Rechnung auch klar.", "de"),
+        ("Answer: 94", None),  # too few stop words to decide
+        ("", None),
+    ],
+)
+def test_detect_language(text: str, language: str | None) -> None:
+    assert detect_language(text)[0] == language
+
+
+def test_quote_is_a_verbatim_prefix() -> None:
+    text = "  " + "x" * 200 + "  "
+    assert quote(text) == "x" * 160 and quote(text) in text
+    assert quote("  short  ") == "short"
+
+
+# --------------------------------------------------------------------------------------------
+# Integration: the demo benchmark's simulated models get the titles they were designed for.
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_diagnoses(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[FailureCase, Diagnosis]]:
+    directory: Path = tmp_path_factory.mktemp("demo")
+    generate_demo(directory)
+    results = load_results(directory)
+    marked = mark_failures(results, success_thresholds(results, None, None, 0.7))
+    failures = sample_failures(marked)
+    cases = build_cases(marked, failures)
+    assert len(cases) == len(failures) > 100
+    return [(case, diagnose_offline(case)) for case in cases]
+
+
+def _titles(demo_diagnoses, model: str) -> Counter[str]:
+    titles = Counter(d.error_title for c, d in demo_diagnoses if c.model == model)
+    assert titles, f"no failures for {model}"
+    return titles
+
+
+def _share(titles: Counter[str], wanted) -> float:
+    return sum(n for t, n in titles.items() if t in wanted) / sum(titles.values())
+
+
+def test_demo_evidence_is_verbatim(demo_diagnoses) -> None:
+    for case, diagnosis in demo_diagnoses:
+        assert_well_formed(diagnosis, case.output_text)
+
+
+def test_demo_drift_is_degenerate(demo_diagnoses) -> None:
+    titles = _titles(demo_diagnoses, "drift-3b")
+    designed = {"Empty response", "Truncated response", "Repetition loop"}
+    assert _share(titles, designed) >= 0.8, titles
+    assert {t for t, _ in titles.most_common(3)} == designed
+
+
+def test_demo_ember_refuses_and_conflicts(demo_diagnoses) -> None:
+    titles = _titles(demo_diagnoses, "ember-chat")
+    designed = {"Refusal to answer", "Unwarranted safety refusal", "Conflicting final answers"}
+    assert _share(titles, designed) >= 0.8, titles
+    assert titles.most_common(1)[0][0] in designed
+
+
+def test_demo_borealis_violates_instructions(demo_diagnoses) -> None:
+    titles = _titles(demo_diagnoses, "borealis-13b")
+    family = {t for t, f in TITLE_FAMILIES.items() if f == "Instruction violation"}
+    assert _share(titles, family) >= 0.7, titles
+    assert titles.most_common(1)[0][0] in family
+
+
+def test_demo_few_unexplained(demo_diagnoses) -> None:
+    unexplained = sum(d.error_title == UNEXPLAINED_TITLE for _, d in demo_diagnoses)
+    assert unexplained < 0.05 * len(demo_diagnoses)
