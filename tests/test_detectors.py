@@ -384,7 +384,10 @@ NEAR_MISSES = [
     ("not-close-enough-for-rounding", PLAIN, "The total is the price of both fruits.\nThe answer is 96.", "94", (),
      "Rounding or precision error", "Flawed solution strategy"),
     ("gsm8k-correct-step", GSM8K, "She sold 2*3=<<2*3=6>>6 clips.\nA: 6", "72", (), "Arithmetic calculation error",
-     "Intermediate value reported as final"),
+     "Flawed solution strategy"),
+    # The final value is restated in the work, but no single further step leads to the reference.
+    ("restated-answer-not-intermediate", GSM8K, "In May she sold 48 - 10 = 38 clips.\nThe answer is 38.\nA: 38", "72",
+     (), "Intermediate value reported as final", "Flawed solution strategy"),
     ("correct-steps-with-separators", PLAIN, "1,200 + 300 = 1,500 and $12 × 3 = $36 and 10 / 4 = 2.5.\nThe answer is 7.",
      "94", (), "Arithmetic calculation error", "Flawed solution strategy"),
     ("decimals-within-tolerance", UNIT, "21.7 × 2.20462 = 47.84 lb.\nAnswer: 47.85", "47.84", (),

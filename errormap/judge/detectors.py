@@ -349,14 +349,41 @@ def _arithmetic_slip(output: str) -> tuple[str, float] | None:
     return None
 
 
-def _mentions_number(text: str, value: float) -> bool:
-    """Whether a number equal to value stands in the text (not as part of a longer number)."""
-    for match in re.finditer(r"(?<![\d.])\d[\d,]*(?:\.\d+)?(?!\.?\d)", text):
+_PLAIN_NUMBER = re.compile(r"(?<![\d.])\d[\d,]*(?:\.\d+)?(?!\.?\d)")
+
+
+def _numbers_in(text: str) -> list[float]:
+    """Every plain number standing in the text (not part of a longer number)."""
+    values = []
+    for match in _PLAIN_NUMBER.finditer(text):
         try:
-            if abs(float(match.group(0).replace(",", "")) - value) <= 1e-9 * max(1.0, abs(value)):
-                return True
+            values.append(float(match.group(0).replace(",", "")))
         except ValueError:
             continue
+    return values
+
+
+def _same_value(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def _mentions_number(text: str, value: float) -> bool:
+    """Whether a number equal to value stands in the text (not as part of a longer number)."""
+    return any(_same_value(number, value) for number in _numbers_in(text))
+
+
+def _one_step_short(stated: float, expected: float, operands: list[float]) -> bool:
+    """Whether one more operation with one of the operands turns `stated` into `expected`.
+
+    This is what separates a result that stopped one step early from a final answer that merely
+    repeats a number of the work: the missing step uses a number of the question or of the work.
+    """
+    for q in {q for q in operands if q not in (0.0, 1.0) and not _same_value(q, stated)}:
+        candidates = (stated + q, stated - q, q - stated, stated * q, stated / q)
+        if any(_same_value(candidate, expected) for candidate in candidates):
+            return True
+        if stated and _same_value(q / stated, expected):
+            return True
     return False
 
 
@@ -437,7 +464,9 @@ def numeric_error(view: CaseView) -> Diagnosis | None:
             f"{view.final.text} instead.",
             [Criterion(criterion="Reaches the reference value", verdict=Verdict.met, evidence=quote(work[-160:])), match_criterion],
         )
-    if _mentions_number(work, stated):
+    if _mentions_number(work, stated) and _one_step_short(
+        stated, expected, _numbers_in(view.case.input_text) + _numbers_in(work)
+    ):
         return _diagnosis(
             "Intermediate value reported as final",
             f"The output stops at an intermediate result: {view.final.text} is computed along the way, but the "
