@@ -15,7 +15,7 @@ from errormap.testing.openai_server import AutoResponder, ScriptedServer
 from tests.conftest import REPO, pipeline_env, run
 
 SECRET = "sk-test-0123456789abcdefSECRET"
-STAGES = ["prepare", "analyze", "taxonomy", "signatures", "report"]
+STAGES = ["prepare", "analyze", "taxonomy", "stability", "signatures", "report"]
 
 
 def test_committed_params_match_a_fresh_composition() -> None:
@@ -52,6 +52,9 @@ def test_dvc_repro_on_demo_data(repo_copy: Path) -> None:
     assert set(diagnoses["status"]) == {"ok"}
     taxonomy = Taxonomy.model_validate_json((repo_copy / "data/taxonomy/taxonomy.json").read_text())
     assert taxonomy.depth() == 2
+    stability = json.loads((repo_copy / "metrics/stability.json").read_text())
+    assert stability["seeds"] == [1, 2, 3] and len(stability["top_level_categories"]) == 3
+    assert 0.0 <= stability["adjusted_rand_index"] <= 1.0 and 0.0 <= stability["matched_recall"] <= 1.0
     report = (repo_copy / "reports/report.html").read_text()
     assert "Failure signatures by model" in report and "cirrus-70b" in report
     assert "<script src=" not in report and "Plotly.newPlot" in report  # self-contained: plotly.js is embedded
@@ -131,5 +134,5 @@ def test_stage_metrics_files_are_declared_in_dvc_yaml() -> None:
         assert f"stages/{name}.py" in stage["deps"]
         assert stage["params"], f"stage {name} declares no params"
     declared = {next(iter(m)) for s in pipeline["stages"].values() for m in s.get("metrics", [])}
-    assert declared == {f"metrics/{s}.json" for s in ("prepare", "analyze", "taxonomy", "signatures")}
+    assert declared == {f"metrics/{s}.json" for s in ("prepare", "analyze", "taxonomy", "stability", "signatures")}
     json.dumps(pipeline)
