@@ -6,9 +6,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from errormap.analysis import RunStats
+from errormap.taxonomy import BuildStats
 
 console = Console(stderr=True)
 
@@ -39,6 +48,44 @@ def judge_progress(description: str, total: int) -> Iterator[callable]:
             rate=stats.requests / elapsed,
             tokens=stats.usage.prompt_tokens + stats.usage.completion_tokens,
             failed=stats.failed,
+        )
+
+    with progress:
+        yield update
+
+
+@contextmanager
+def taxonomy_progress(description: str) -> Iterator[callable]:
+    """Yields a callback for `TaxonomyBuilder(on_progress=...)`: the last step, requests and tokens so far.
+
+    The number of requests of a build is not known in advance (it depends on how the tree
+    splits), so this is a spinner with counters rather than a bar.
+    """
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn(
+            "{task.fields[steps]} steps, {task.fields[requests]} requests, {task.fields[tokens]:,} tok, "
+            "[red]{task.fields[errors]} errors[/] [dim]{task.fields[step]}"
+        ),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        refresh_per_second=4,
+    )
+    task = progress.add_task(description, total=None, steps=0, requests=0, tokens=0, errors=0, step="")
+    steps = 0
+
+    def update(step: str, stats: BuildStats) -> None:
+        nonlocal steps
+        steps += 1
+        progress.update(
+            task,
+            steps=steps,
+            requests=stats.requests,
+            tokens=stats.usage.prompt_tokens + stats.usage.completion_tokens,
+            errors=stats.judge_errors,
+            step=step,
         )
 
     with progress:

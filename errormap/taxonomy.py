@@ -12,14 +12,15 @@ import hashlib
 import logging
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from errormap.judge import Judge, JudgeError, TitleCount
+from errormap.judge import Judge, JudgeAnswer, JudgeError, TitleCount
 from errormap.schemas import (
     GENERIC_CATEGORY_NAMES,
     HARD_TO_ANALYZE,
@@ -150,10 +151,19 @@ def sanitise_categories(categories: list[CategoryDraft], limit: int) -> list[Cat
 class TaxonomyBuilder:
     """Builds a taxonomy with any judge (LLM or offline)."""
 
-    def __init__(self, judge: Judge, params: TaxonomyParams):
+    def __init__(
+        self, judge: Judge, params: TaxonomyParams, on_progress: Callable[[str, BuildStats], None] | None = None
+    ):
         self.judge = judge
         self.params = params
         self.stats = BuildStats()
+        self.on_progress = on_progress
+
+    def _record(self, answer: JudgeAnswer[Any], step: str, parent: CategoryDraft | None) -> None:
+        """Count an answer's cost and tell the progress callback which step it finished."""
+        self.stats.add(answer.requests, answer.usage)
+        if self.on_progress is not None:
+            self.on_progress(f"{step} · {parent.name if parent else 'top level'}", self.stats)
 
     # --- one level -------------------------------------------------------------------------------
 
@@ -167,7 +177,7 @@ class TaxonomyBuilder:
         size = max(1, int(self.params.batch_size))
         batches = [shuffled[i : i + size] for i in range(0, len(shuffled), size)]
         answer = await self.judge.propose_categories(batches[0], parent=parent, max_categories=limit)
-        self.stats.add(answer.requests, answer.usage)
+        self._record(answer, "propose", parent)
         categories = sanitise_categories(answer.value.categories, limit)
         for batch in batches[1:]:
             try:
@@ -176,11 +186,11 @@ class TaxonomyBuilder:
                 self.stats.judge_errors += 1
                 log.warning("refine step failed, keeping the previous categories: %s", exc)
                 continue
-            self.stats.add(answer.requests, answer.usage)
+            self._record(answer, "refine", parent)
             categories = sanitise_categories(answer.value.categories, limit) or categories
         try:
             answer = await self.judge.review_categories(categories, parent=parent, max_categories=limit)
-            self.stats.add(answer.requests, answer.usage)
+            self._record(answer, "review", parent)
             categories = sanitise_categories(answer.value.categories, limit) or categories
         except JudgeError as exc:
             self.stats.judge_errors += 1
@@ -217,7 +227,7 @@ class TaxonomyBuilder:
                 self.stats.judge_errors += 1
                 log.warning("classification request failed: %s", exc)
                 continue
-            self.stats.add(answer.requests, answer.usage)
+            self._record(answer, "classify", parent)
             wanted = set(pending)
             for item in answer.value.assignments:
                 name = valid.get(item.category.strip().lower())

@@ -7,6 +7,7 @@ import asyncio
 import pandas as pd
 
 from errormap.judge import build_judge
+from errormap.progress import taxonomy_progress
 from errormap.stage import log, stage_context, store_path, write_json, write_parquet
 from errormap.taxonomy import TaxonomyBuilder, TaxonomyParams, taxonomy_metrics
 
@@ -28,8 +29,9 @@ def main() -> None:
         diagnoses = pd.read_parquet(DIAGNOSES)
         judge = build_judge(params["judge"], prompt_version=params["prompts"]["version"], store_path=store_path())
         taxonomy_params = TaxonomyParams.from_mapping({**params["taxonomy"], "seed": int(params["seed"])})
-        builder = TaxonomyBuilder(judge, taxonomy_params)
-        taxonomy, assignments = asyncio.run(build(diagnoses, builder))
+        with taxonomy_progress("taxonomy") as update:
+            builder = TaxonomyBuilder(judge, taxonomy_params, on_progress=update)
+            taxonomy, assignments = asyncio.run(build(diagnoses, builder))
         write_json(TAXONOMY, taxonomy.model_dump(mode="json"))
         write_parquet(ASSIGNMENTS, assignments)
         metrics = taxonomy_metrics(taxonomy, builder.stats)

@@ -282,3 +282,14 @@ def test_taxonomy_json_round_trips(tmp_path: Path, demo_errors: pd.DataFrame) ->
     path.write_text(taxonomy.model_dump_json())
     loaded = Taxonomy.model_validate_json(path.read_text())
     assert loaded == taxonomy and loaded.format == "errormap.taxonomy/1"
+
+
+def test_builder_reports_each_step_to_the_progress_callback(demo_errors: pd.DataFrame) -> None:
+    steps: list[str] = []
+    builder = TaxonomyBuilder(OfflineJudge(), TaxonomyParams(min_categories=4, seed=13),
+                              on_progress=lambda step, stats: steps.append(step))
+    taxonomy, _ = asyncio.run(builder.build(demo_errors))
+    assert steps[:2] == ["propose · top level", "review · top level"]
+    assert "classify · top level" in steps
+    split = [n.name for n in taxonomy.nodes if n.depth == 1 and taxonomy.children(n.id)]
+    assert split and all(f"propose · {name}" in steps for name in split)
