@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from errormap.judge import OfflineJudge
 from errormap.report import ReportInputs, render_report
 from errormap.signatures import category_shares, compare_groups, signature_metrics, signatures_document
 from errormap.taxonomy import TaxonomyBuilder, TaxonomyParams
-from errormap.judge import OfflineJudge
 
 
 def assignments(counts: dict[str, dict[str, int]]) -> pd.DataFrame:
