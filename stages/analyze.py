@@ -19,7 +19,7 @@ METRICS = "metrics/analyze.json"
 
 async def run(cases, judge):
     try:
-        with judge_progress("diagnosing failures", len(cases)) as update:
+        with judge_progress("analyze", len(cases)) as update:
             return await diagnose_all(cases, judge, on_progress=update)
     finally:
         await judge.aclose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ def main() -> None:
             log.info("stability: skipped (stability.seeds lists fewer than two seeds)")
             return
         diagnoses = pd.read_parquet(DIAGNOSES)
+        logging.getLogger("errormap.taxonomy").setLevel(logging.WARNING)  # the builds' splits: already shown by `taxonomy`
         taxonomy_params = TaxonomyParams.from_mapping({**params["taxonomy"], "seed": seeds[0]})
 
         def judge_factory():
