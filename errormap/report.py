@@ -13,11 +13,14 @@ import plotly.colors
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from errormap.schemas import HARD_TO_ANALYZE, OTHER
 from errormap.signatures import category_shares
-from errormap.taxonomy import ROOT_ID, Taxonomy, coverage
+from errormap.taxonomy import ROOT_ID, Taxonomy, TaxonomyNode, coverage
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEXT_LIMIT = 1500
+OTHER_COLOUR = "#b0b0b0"
+HARD_COLOUR = "#7f7f7f"
 
 
 @dataclass
@@ -39,7 +42,8 @@ def _clip(text: object, limit: int = TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit] + " …"
 
 
-def sunburst(taxonomy: Taxonomy) -> go.Figure:
+def sunburst(taxonomy: Taxonomy, colours: dict[str, str]) -> go.Figure:
+    """Shares of the tree; each top-level category keeps its chart colour, its sub-categories a lighter tint."""
     nodes = [n for n in taxonomy.nodes if n.id != ROOT_ID]
     figure = go.Figure(
         go.Sunburst(
@@ -48,6 +52,8 @@ def sunburst(taxonomy: Taxonomy) -> go.Figure:
             parents=["" if n.parent == ROOT_ID else n.parent for n in nodes],
             values=[n.count for n in nodes],
             branchvalues="total",
+            marker=dict(colors=[_node_colour(taxonomy, n, colours) for n in nodes]),
+            leaf=dict(opacity=1.0),
             hovertemplate="<b>%{label}</b><br>%{value} failures<br>%{percentRoot:.1%} of all<extra></extra>",
         )
     )
@@ -55,15 +61,34 @@ def sunburst(taxonomy: Taxonomy) -> go.Figure:
     return figure
 
 
+def _node_colour(taxonomy: Taxonomy, node: TaxonomyNode, colours: dict[str, str]) -> str:
+    top = node
+    while top.parent not in (None, ROOT_ID):
+        top = taxonomy.node(top.parent)
+    base = colours.get(top.name, OTHER_COLOUR)
+    if node.depth <= 1:
+        return base
+    red, green, blue = plotly.colors.hex_to_rgb(base) if base.startswith("#") else (160, 160, 160)
+    tint = min(0.6, 0.3 * (node.depth - 1))
+    return "rgb({}, {}, {})".format(*(round(c + (255 - c) * tint) for c in (red, green, blue)))
+
+
 def category_colours(names: list[str]) -> dict[str, str]:
-    """One colour per category name, the same in every chart."""
+    """One colour per category name, the same in every chart (Other and Hard to analyze in grey)."""
     palette = plotly.colors.qualitative.Plotly + plotly.colors.qualitative.Pastel
-    return {name: palette[i % len(palette)] for i, name in enumerate(sorted(set(names)))}
+    real = [n for n in sorted(set(names)) if n not in (OTHER, HARD_TO_ANALYZE)]
+    colours = {name: palette[i % len(palette)] for i, name in enumerate(real)}
+    return {**colours, OTHER: OTHER_COLOUR, HARD_TO_ANALYZE: HARD_COLOUR}
 
 
-def stacked_shares(shares: pd.DataFrame, axis_title: str, colours: dict[str, str]) -> go.Figure:
+def stacked_shares(
+    shares: pd.DataFrame, axis_title: str, colours: dict[str, str], order: list[str] | None = None
+) -> go.Figure:
+    """One horizontal bar per group, stacked by category in `order` (the taxonomy's order)."""
     figure = go.Figure()
-    for category, rows in shares.groupby("category", sort=True):
+    rank = {name: i for i, name in enumerate(order or [])}
+    groups = sorted(shares.groupby("category"), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+    for category, rows in groups:
         figure.add_bar(
             marker_color=colours.get(category),
             y=rows["group"],
@@ -76,19 +101,26 @@ def stacked_shares(shares: pd.DataFrame, axis_title: str, colours: dict[str, str
     figure.update_layout(
         barmode="stack",
         xaxis=dict(tickformat=".0%", title="share of the group's failures"),
-        yaxis=dict(title=axis_title, autorange="reversed"),
-        legend=dict(orientation="h", y=-0.25),
+        yaxis=dict(
+            title=axis_title, autorange="reversed", categoryorder="array",
+            categoryarray=sorted(shares["group"].unique()),
+        ),
+        legend=dict(orientation="h", y=-0.25, traceorder="normal"),
         margin=dict(t=10, l=10, r=10, b=10),
         height=160 + 40 * shares["group"].nunique(),
     )
     return figure
 
 
-def signature_heatmap(comparisons: pd.DataFrame) -> go.Figure:
+def signature_heatmap(comparisons: pd.DataFrame, order: list[str] | None = None) -> go.Figure:
+    """Model × category shares; columns in the taxonomy's order, rows as in the bar charts."""
     matrix = comparisons.pivot_table(index="group", columns="category", values="share", fill_value=0.0)
     marks = comparisons.assign(mark=comparisons["significant"].map({True: "*", False: ""})).pivot_table(
         index="group", columns="category", values="mark", aggfunc="first", fill_value=""
     )
+    rank = {name: i for i, name in enumerate(order or [])}
+    columns = sorted(matrix.columns, key=lambda name: (rank.get(name, len(rank)), name))
+    matrix, marks = matrix[columns], marks.reindex(index=matrix.index, columns=columns, fill_value="")
     text = [[f"{matrix.iloc[i, j]:.0%}{marks.iloc[i, j]}" for j in range(matrix.shape[1])] for i in range(matrix.shape[0])]
     figure = go.Figure(
         go.Heatmap(
@@ -97,7 +129,9 @@ def signature_heatmap(comparisons: pd.DataFrame) -> go.Figure:
             hovertemplate="%{y} / %{x}: %{z:.1%}<extra></extra>",
         )
     )
-    figure.update_layout(margin=dict(t=10, l=10, r=10, b=10), height=140 + 40 * len(matrix.index))
+    figure.update_layout(
+        margin=dict(t=10, l=10, r=10, b=10), height=140 + 40 * len(matrix.index), yaxis=dict(autorange="reversed")
+    )
     return figure
 
 
@@ -141,14 +175,15 @@ def _tree(taxonomy: Taxonomy) -> dict[str, list[Any]]:
 def render_report(inputs: ReportInputs, path: Path | str) -> Path:
     """Write the self-contained HTML report (plotly.js is embedded: no network needed to view it)."""
     taxonomy = inputs.taxonomy
-    colours = category_colours([n.name for n in taxonomy.nodes if n.depth == 1])
+    top_level = [n.name for n in taxonomy.children(ROOT_ID)]
+    colours = category_colours(top_level)
     figures = {
-        "sunburst": sunburst(taxonomy),
-        "signatures": stacked_shares(category_shares(inputs.assignments, "model"), "model", colours),
-        "profiles": stacked_shares(category_shares(inputs.assignments, "dataset"), "dataset", colours),
+        "sunburst": sunburst(taxonomy, colours),
+        "signatures": stacked_shares(category_shares(inputs.assignments, "model"), "model", colours, top_level),
+        "profiles": stacked_shares(category_shares(inputs.assignments, "dataset"), "dataset", colours, top_level),
     }
     if len(inputs.comparisons):
-        figures["heatmap"] = signature_heatmap(inputs.comparisons)
+        figures["heatmap"] = signature_heatmap(inputs.comparisons, top_level)
     charts = {name: fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{name}") for name, fig in figures.items()}
     failed = inputs.diagnoses[inputs.diagnoses["status"] != "ok"]
     significant = inputs.comparisons[inputs.comparisons["significant"]] if len(inputs.comparisons) else inputs.comparisons

@@ -76,3 +76,45 @@ def test_report_is_self_contained_and_escapes_model_text(tmp_path: Path) -> None
     for node in taxonomy.children("root"):
         assert node.name in html
     assert "<script src=" not in html
+
+
+def test_a_category_has_one_colour_in_every_chart() -> None:
+    import asyncio
+
+    from errormap.report import OTHER_COLOUR, category_colours, stacked_shares, sunburst
+
+    titles = ["Empty response", "Truncated response", "Refusal to answer", "Wrong option selected",
+              "Arithmetic calculation error", "Rounding or precision error", "Conflicting final answers",
+              "Answer not clearly stated", "Option text instead of letter", "Number written in words",
+              "Response in wrong language", "Ignored answer format instruction"]
+    errors = pd.DataFrame({
+        "failure_id": [f"f{i}" for i in range(60)], "dataset": ["d"] * 60, "example_id": [f"e{i}" for i in range(60)],
+        "model": ["m1", "m2", "m3"] * 20, "status": ["ok"] * 60,
+        "error_title": [titles[i % len(titles)] for i in range(60)],
+    })
+    params = TaxonomyParams(min_categories=4, min_titles_to_split=3, rare_share=0.0)
+    taxonomy, table = asyncio.run(TaxonomyBuilder(OfflineJudge(), params).build(errors))
+    top = [n.name for n in taxonomy.children("root")]
+    colours = category_colours(top)
+    assert len({colours[name] for name in top}) == len(top)
+    assert category_colours(list(reversed(top))) == colours  # by name, not by position
+    assert colours["Other"] == OTHER_COLOUR
+
+    bars = stacked_shares(category_shares(table, "model"), "model", colours, top)
+    assert [trace.name for trace in bars.data] == [n for n in top if n in set(table["level_1_name"])]
+    by_category = {trace.name: trace.marker.color for trace in bars.data}
+
+    chart = sunburst(taxonomy, colours).data[0]
+    node_colour = dict(zip(chart.ids, chart.marker.colors))
+    nodes = {n.id: n for n in taxonomy.nodes}
+    deeper = [n for n in taxonomy.nodes if n.depth == 2]
+    assert deeper, "the fixture should give a second level"
+    for node in taxonomy.children("root"):
+        assert node_colour[node.id] == colours[node.name] == by_category.get(node.name, colours[node.name])
+    for node in deeper:  # a lighter tint of the top-level colour, never another category's colour
+        import plotly.colors
+
+        parent_rgb = plotly.colors.hex_to_rgb(node_colour[node.parent])
+        child_rgb = plotly.colors.unlabel_rgb(node_colour[node.id])
+        assert all(p <= c <= 255 for p, c in zip(parent_rgb, child_rgb)) and tuple(child_rgb) != parent_rgb
+        assert nodes[node.parent].depth == 1
