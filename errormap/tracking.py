@@ -18,10 +18,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 log = logging.getLogger(__name__)
 
-SECRET_KEY = re.compile(r"(?i)(api[_-]?key|token|secret|password|passwd|authorization|bearer)(?!_env)")
+# A key is secret when its name *ends* with one of these words: `hf_token` and `openai_api_key`
+# are, `max_tokens` and `api_key_env` (the name of an environment variable) are not.
+SECRET_KEY = re.compile(
+    r"(?i)(?:^|[_\-.])(?:api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|key|token|secret|"
+    r"password|passwd|authorization|auth|bearer|credentials?|signature|sig)$"
+)
 SECRET_VALUE = re.compile(r"(?i)^(sk-|sk_|hf_|ghp_|xox[bp]-|bearer\s)")
 MAX_PARAM_LENGTH = 500
 EXPERIMENT = "errormap"
@@ -42,14 +48,31 @@ def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def redact_url(value: str) -> str:
+    """A URL without user info and without query parameters whose names look secret."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return value
+    if not parts.scheme or not parts.netloc:
+        return value
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    if "@" in parts.netloc:
+        netloc = f"REDACTED@{netloc}"
+    query = urlencode(
+        [(k, "REDACTED" if SECRET_KEY.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
 def redact(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Flattened params without anything that looks like a secret (key names or values)."""
+    """Flattened params without anything that looks like a secret (key names, values, URL credentials)."""
     clean = {}
     for key, value in flatten(params).items():
         leaf = key.rsplit(".", 1)[-1]
         if SECRET_KEY.search(leaf) or (isinstance(value, str) and SECRET_VALUE.search(value)):
             continue
-        clean[key] = value
+        clean[key] = redact_url(value) if isinstance(value, str) and "://" in value else value
     return clean
 
 

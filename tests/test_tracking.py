@@ -25,6 +25,22 @@ def test_redact_drops_secret_keys_and_values_but_keeps_env_var_names() -> None:
     assert flatten({"a": {"b": {"c": 1}}}) == {"a.b.c": 1}
 
 
+def test_redact_keeps_ordinary_params_that_merely_mention_tokens() -> None:
+    clean = redact({"judge": {"max_tokens": 2048, "hf_token": "abc", "openai_api_key": "x", "api_key_env": "K"},
+                    "taxonomy": {"batch_size": 500}, "usage": {"prompt_tokens": 3}})
+    assert clean == {"judge.max_tokens": 2048, "judge.api_key_env": "K", "taxonomy.batch_size": 500,
+                     "usage.prompt_tokens": 3}
+
+
+def test_redact_strips_credentials_from_urls() -> None:
+    clean = redact({"judge": {"base_url": "https://user:hunter2@llm.example.com/v1?api-key=s3cret&region=eu"},
+                    "local": "http://127.0.0.1:8000/v1"})
+    assert "hunter2" not in clean["judge.base_url"] and "s3cret" not in clean["judge.base_url"]
+    assert clean["judge.base_url"].startswith("https://REDACTED@llm.example.com/v1?")
+    assert "region=eu" in clean["judge.base_url"]
+    assert clean["local"] == "http://127.0.0.1:8000/v1"
+
+
 def test_queue_workspace_resolves_to_the_original_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     queued = tmp_path / "repo" / ".dvc" / "tmp" / "exps" / "tmpabc"
     queued.mkdir(parents=True)
