@@ -110,6 +110,7 @@ class RunStats:
 
 
 def _row(case: FailureCase, judge: Judge) -> dict[str, object]:
+    """The identity columns of a diagnosis row (reference_models: the peers of this run, until answered)."""
     return {
         "failure_id": case.failure_id,
         "dataset": case.dataset,
@@ -159,9 +160,12 @@ async def diagnose_all(
             row.update(status="failed", error=str(exc), error_title=None, error_summary=None, criteria="[]",
                        prompt_tokens=0, completion_tokens=0, requests=0, cached=False)
         else:
-            stats.usage = stats.usage + answer.usage
+            if not answer.cached:  # tokens of stored answers were spent by an earlier run
+                stats.usage = stats.usage + answer.usage
             stats.requests += answer.requests
             stats.cached += int(answer.cached)
+            if "reference_models" in answer.context:  # the peers the judge actually saw, even if cached
+                row["reference_models"] = json.dumps(answer.context["reference_models"])
             row.update(
                 status="ok",
                 error=None,

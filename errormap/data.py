@@ -6,16 +6,20 @@ import hashlib
 import io
 import json
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 REQUIRED_COLUMNS = ("example_id", "model", "input_text", "output_text", "score")
 OPTIONAL_COLUMNS = ("correct_answer", "dataset")
 KEY_COLUMNS = ("dataset", "example_id", "model")
+RAW_COLUMNS = KEY_COLUMNS + ("score",)  # read as the file's own values, before pandas converts column types
 SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".parquet")
 MAX_REPORTED_PROBLEMS = 20
 
@@ -91,20 +95,70 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, int]:
                 raise InputValidationError([Problem(str(path), number, None, "each line must be a JSON object")])
             records.append(record)
         frame = pd.DataFrame.from_records(records)
+        for column in RAW_COLUMNS:
+            if column in frame.columns:  # ints with a gap would become floats ("2.0"), booleans 1.0/0.0
+                frame[column] = pd.Series([r.get(column) for r in records], index=frame.index, dtype=object)
         return frame, 1
     if suffix == ".parquet":
         try:
             frame = pd.read_parquet(path)
+            raw = pq.read_table(path, columns=[c for c in RAW_COLUMNS if c in frame.columns])
         except Exception as exc:  # pyarrow raises several types for corrupt files
             raise InputValidationError([Problem(str(path), None, None, f"cannot read Parquet: {exc}")]) from None
+        for column in raw.column_names:  # exact ints and null kept apart from NaN, which pandas would merge
+            frame[column] = pd.Series(raw.column(column).to_pylist(), index=frame.index, dtype=object)
         return frame, 1
     raise InputValidationError([Problem(str(path), None, None, f"unsupported file type '{suffix}'")])
 
 
+def _is_missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _as_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
+    return "" if _is_missing(value) else str(value)
+
+
+def _id_text(value: object) -> str:
+    """An id as text; a number becomes its canonical text (2 and 2.0 give "2", 2.5 gives "2.5")."""
+    if _is_missing(value) or isinstance(value, (str, bool, np.bool_)):
+        return _as_text(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal) and value.is_finite():
+        return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
     return str(value)
+
+
+def _score_value(value: object) -> object:
+    """A score as to_numeric should see it; booleans (pass/fail) deliberately count as 1 and 0."""
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        return {"true": 1.0, "false": 0.0}.get(text.lower(), text)
+    if isinstance(value, (numbers.Integral, Decimal)):
+        try:
+            return float(value)
+        except OverflowError:  # a JSON integer beyond float range
+            return math.inf if value > 0 else -math.inf
+        except ValueError:  # a signalling Decimal NaN
+            return math.nan
+    return value
+
+
+def _score_problem(value: object) -> str:
+    """Why a score that did not give a finite number is unusable; NaN here was written as NaN, not left out."""
+    text = "" if value is None or value is pd.NA else str(value).strip()
+    if not text:
+        return "score is empty"
+    try:
+        finite = math.isfinite(float(text))
+    except (ValueError, OverflowError):
+        finite = True
+    return f"score {text!r} is not a number" if finite else f"score {text!r} is not a finite number"
 
 
 def _scalar_or_json(value: object) -> object:
@@ -114,8 +168,11 @@ def _scalar_or_json(value: object) -> object:
     return json.dumps(value, default=str) if isinstance(value, (dict, list, tuple)) else str(value)
 
 
-def load_table(path: Path) -> pd.DataFrame:
-    """Load and validate one results file; the dataset defaults to the file stem."""
+def load_table(path: Path, source_name: str | None = None) -> pd.DataFrame:
+    """Load and validate one results file; the dataset defaults to the file stem.
+
+    `source_name` (default: the file name) is stored as `source_file` and names the file in cross-file messages.
+    """
     frame, row_offset = _read_table(path)
     problems: list[Problem] = []
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
@@ -127,7 +184,9 @@ def load_table(path: Path) -> pd.DataFrame:
     row_numbers = frame.index.to_numpy() + row_offset
     if "dataset" not in frame.columns:
         frame["dataset"] = path.stem
-    for column in ("example_id", "model", "input_text", "output_text", "dataset"):
+    for column in KEY_COLUMNS:
+        frame[column] = frame[column].astype(object).map(_id_text)
+    for column in ("input_text", "output_text"):
         frame[column] = frame[column].map(_as_text)
     if "correct_answer" in frame.columns:
         frame["correct_answer"] = frame["correct_answer"].map(
@@ -140,13 +199,11 @@ def load_table(path: Path) -> pd.DataFrame:
         for index in np.flatnonzero(frame[column].str.strip().eq("").to_numpy()):
             problems.append(Problem(str(path), int(row_numbers[index]), column, "must not be empty"))
 
-    raw_scores = frame["score"]
-    scores = pd.to_numeric(raw_scores.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce")
-    for index in np.flatnonzero(scores.isna().to_numpy()):
-        value = _as_text(raw_scores.iloc[index])
-        message = "score is empty" if not value.strip() else f"score {value!r} is not a number"
-        problems.append(Problem(str(path), int(row_numbers[index]), "score", message))
-    frame["score"] = scores.astype(float)
+    raw_scores = frame["score"].astype(object)
+    scores = pd.to_numeric(raw_scores.map(_score_value), errors="coerce").astype(float)
+    for index in np.flatnonzero(~np.isfinite(scores.to_numpy())):
+        problems.append(Problem(str(path), int(row_numbers[index]), "score", _score_problem(raw_scores.iloc[index])))
+    frame["score"] = scores
 
     duplicated = frame.duplicated(list(KEY_COLUMNS), keep=False)
     if duplicated.any():
@@ -161,7 +218,7 @@ def load_table(path: Path) -> pd.DataFrame:
     for column in frame.columns:
         if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS and frame[column].dtype == object:
             frame[column] = frame[column].map(_scalar_or_json)
-    frame["source_file"] = path.name
+    frame["source_file"] = source_name or path.name
     frame["source_row"] = row_numbers
     return frame
 
@@ -180,12 +237,13 @@ def find_result_files(input_dir: Path) -> list[Path]:
 
 def load_results(input_dir: Path | str) -> pd.DataFrame:
     """Load every results table under a directory into one validated frame."""
-    files = find_result_files(Path(input_dir))
+    input_dir = Path(input_dir)
+    files = find_result_files(input_dir)
     problems: list[Problem] = []
     frames = []
     for path in files:
-        try:
-            frames.append(load_table(path))
+        try:  # the path below the input directory tells x/t.csv from y/t.csv
+            frames.append(load_table(path, path.relative_to(input_dir).as_posix()))
         except InputValidationError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -198,7 +256,7 @@ def load_results(input_dir: Path | str) -> pd.DataFrame:
             first = group.iloc[-1]
             problems.append(
                 Problem(
-                    str(first.source_file),
+                    str(input_dir / first.source_file),
                     int(first.source_row),
                     "example_id",
                     f"duplicate key across files: {'; '.join(places)}",

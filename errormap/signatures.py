@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
 from scipy.stats import false_discovery_control, fisher_exact
@@ -94,12 +97,45 @@ def signatures_document(assignments: pd.DataFrame, level: int = 1) -> dict[str, 
     return {"level": level, "models": nested("model"), "datasets": nested("dataset")}
 
 
-def signature_metrics(document: dict[str, object]) -> dict[str, object]:
-    """A compact metrics file: per model, its share in each top category (for dvc metrics diff)."""
-    metrics: dict[str, object] = {}
-    for model, entry in document["models"].items():  # type: ignore[union-attr]
-        metrics[model] = {
+def slugify(name: str) -> str:
+    """A metric-key-safe form of a category name: lowercase ASCII, runs of anything else as `_`."""
+    unaccented = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "_", unaccented.lower()).strip("_") or "unnamed"
+
+
+def category_slugs(document: dict[str, object]) -> dict[str, str]:
+    """Category id -> a slug of its name, unique within the document (`_2`, `_3`, … on a clash, by name then id)."""
+    names: dict[str, str] = {}
+    for section in ("models", "datasets"):
+        for entry in document[section].values():  # type: ignore[union-attr]
+            names.update({cid: c["name"] for cid, c in entry["categories"].items()})
+    slugs: dict[str, str] = {}
+    taken: set[str] = set()
+    for cid, name in sorted(names.items(), key=lambda item: (item[1], item[0])):
+        base = slug = slugify(name)
+        suffix = 2
+        while slug in taken:
+            slug, suffix = f"{base}_{suffix}", suffix + 1
+        slugs[cid] = slug
+        taken.add(slug)
+    return slugs
+
+
+def _flat_shares(groups: dict[str, dict], slugs: dict[str, str]) -> dict[str, dict[str, object]]:
+    """Per group: its failure count and its share in each category, keyed `share.<slug>`."""
+    return {
+        group: {
             "failures": entry["failures"],
-            **{f"share.{cid}": c["share"] for cid, c in entry["categories"].items()},
+            **{f"share.{slugs[cid]}": c["share"] for cid, c in entry["categories"].items()},
         }
-    return metrics
+        for group, entry in groups.items()
+    }
+
+
+def signature_metrics(document: dict[str, object]) -> dict[str, object]:
+    """Compact metrics for dvc metrics diff: model signatures and dataset profiles, keyed by category-name slug."""
+    slugs = category_slugs(document)
+    return {
+        "models": _flat_shares(document["models"], slugs),  # type: ignore[arg-type]
+        "datasets": _flat_shares(document["datasets"], slugs),  # type: ignore[arg-type]
+    }

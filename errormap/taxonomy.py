@@ -21,13 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from errormap.judge import Judge, JudgeAnswer, JudgeError, TitleCount
-from errormap.schemas import (
-    GENERIC_CATEGORY_NAMES,
-    HARD_TO_ANALYZE,
-    OTHER,
-    CategoryDraft,
-    Usage,
-)
+from errormap.schemas import GENERIC_CATEGORY_NAMES, HARD_TO_ANALYZE, OTHER, CategoryDraft, Usage
 
 log = logging.getLogger(__name__)
 ROOT_ID = "root"
@@ -160,8 +154,8 @@ class TaxonomyBuilder:
         self.on_progress = on_progress
 
     def _record(self, answer: JudgeAnswer[Any], step: str, parent: CategoryDraft | None) -> None:
-        """Count an answer's cost and tell the progress callback which step it finished."""
-        self.stats.add(answer.requests, answer.usage)
+        """Count an answer's cost (nothing for a stored answer) and tell the progress callback which step it finished."""
+        self.stats.add(answer.requests, Usage() if answer.cached else answer.usage)
         if self.on_progress is not None:
             self.on_progress(f"{step} · {parent.name if parent else 'top level'}", self.stats)
 

@@ -26,7 +26,7 @@ def main() -> None:
         write_csv(SIGNATURE_PLOT, category_shares(assignments, "model", level).rename(columns={"group": "model"}))
         write_csv(PROFILE_PLOT, category_shares(assignments, "dataset", level).rename(columns={"group": "dataset"}))
         metrics = {
-            "models": signature_metrics(document),
+            **signature_metrics(document),
             "significant_differences": int(comparisons["significant"].sum()) if len(comparisons) else 0,
         }
         write_json(METRICS, metrics)

@@ -6,15 +6,11 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from errormap.data import (
-    InputValidationError,
-    load_results,
-    mark_failures,
-    sample_failures,
-    success_thresholds,
-)
+from errormap.data import InputValidationError, load_results, mark_failures, sample_failures, success_thresholds
 
 HEADER = "example_id,model,input_text,output_text,score,correct_answer\n"
 
@@ -150,3 +146,137 @@ def test_model_filter_rejects_unknown_models() -> None:
     assert sample_failures(marked, models=["m1"])["model"].unique().tolist() == ["m1"]
     with pytest.raises(ValueError, match="not found"):
         sample_failures(marked, models=["nope"])
+
+
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    base = {"model": "m1", "input_text": "x", "output_text": "y"}
+    return write(path, "".join(json.dumps({**base, **row}) + "\n" for row in rows))
+
+
+def _parquet(path: Path, frame: pd.DataFrame) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.assign(input_text="x", output_text="y").to_parquet(path)
+    return path
+
+
+@pytest.mark.parametrize("score", ["inf", "-inf", " Infinity ", "nan", "1e400"])
+def test_non_finite_csv_score_is_located(tmp_path: Path, score: str) -> None:
+    write(tmp_path / "scores.csv", HEADER + "e1,m1,x,y,1,a\n" + f"e2,m1,x,y,{score},a\n")
+    with pytest.raises(InputValidationError) as info:
+        load_results(tmp_path)
+    problem = info.value.problems[0]
+    assert (problem.file.endswith("scores.csv"), problem.row, problem.column) == (True, 3, "score")
+    assert f"score {score.strip()!r} is not a finite number" in str(info.value)
+    assert f"scores.csv, row 3, column 'score': score {score.strip()!r} is not a finite number" in str(info.value)
+
+
+def test_non_finite_jsonl_scores_are_located(tmp_path: Path) -> None:
+    scores = ("1", "Infinity", "-Infinity", "NaN", "1e400", "1" + "0" * 400)  # JSON text as written
+    lines = [f'{{"example_id": "e{i}", "model": "m", "input_text": "x", "output_text": "y", "score": {s}}}'
+             for i, s in enumerate(scores)]
+    write(tmp_path / "s.jsonl", "\n".join(lines) + "\n")
+    _jsonl(tmp_path / "gap.jsonl", [{"example_id": "e1"}, {"example_id": "e2", "score": 1}])
+    with pytest.raises(InputValidationError) as info:
+        load_results(tmp_path)
+    found = {(Path(p.file).name, p.row, p.column): p.message for p in info.value.problems}
+    assert found == {
+        ("s.jsonl", 2, "score"): "score 'inf' is not a finite number",
+        ("s.jsonl", 3, "score"): "score '-inf' is not a finite number",
+        ("s.jsonl", 4, "score"): "score 'nan' is not a finite number",
+        ("s.jsonl", 5, "score"): "score 'inf' is not a finite number",
+        ("s.jsonl", 6, "score"): f"score '1{'0' * 400}' is not a finite number",
+        ("gap.jsonl", 1, "score"): "score is empty",
+    }
+
+
+def test_non_finite_parquet_scores_are_located_and_null_is_empty(tmp_path: Path) -> None:
+    scores = pa.array([1.0, float("inf"), float("-inf"), float("nan"), None], from_pandas=False)  # NaN is not null
+    table = pa.table({"example_id": list("abcde"), "model": ["m"] * 5, "input_text": ["x"] * 5,
+                      "output_text": ["y"] * 5, "score": scores})
+    pq.write_table(table, tmp_path / "p.parquet")
+    with pytest.raises(InputValidationError) as info:
+        load_results(tmp_path)
+    assert [(p.row, p.column, p.message) for p in info.value.problems] == [
+        (2, "score", "score 'inf' is not a finite number"),
+        (3, "score", "score '-inf' is not a finite number"),
+        (4, "score", "score 'nan' is not a finite number"),
+        (5, "score", "score is empty"),
+    ]
+    assert "p.parquet, row 2, column 'score'" in str(info.value)
+
+
+def test_boolean_scores_are_accepted_as_one_and_zero(tmp_path: Path) -> None:
+    """A deliberate choice: pass/fail benchmarks store booleans; true counts as 1, false as 0."""
+    _jsonl(tmp_path / "j.jsonl", [{"example_id": "e1", "score": True}, {"example_id": "e2", "score": False}])
+    _jsonl(tmp_path / "mixed.jsonl", [{"example_id": "e1", "score": True}, {"example_id": "e2", "score": 0.25}])
+    _parquet(tmp_path / "p.parquet", pd.DataFrame({"example_id": ["e1", "e2"], "model": "m1", "score": [True, False]}))
+    write(tmp_path / "c.csv", HEADER + "e1,m1,x,y,True,a\ne2,m1,x,y, false ,a\n")
+
+    results = load_results(tmp_path)
+
+    assert results["score"].dtype == float
+    by_row = {(d, e): s for d, e, s in zip(results["dataset"], results["example_id"], results["score"])}
+    assert by_row == {
+        ("j", "e1"): 1.0, ("j", "e2"): 0.0, ("mixed", "e1"): 1.0, ("mixed", "e2"): 0.25,
+        ("p", "e1"): 1.0, ("p", "e2"): 0.0, ("c", "e1"): 1.0, ("c", "e2"): 0.0,
+    }
+    marked = mark_failures(results, success_thresholds(results, None, 0.5, 0.7))
+    assert sorted(marked.loc[marked["is_failure"], "example_id"]) == ["e2"] * 4
+
+
+def test_boolean_like_text_other_than_true_false_is_still_not_a_number(tmp_path: Path) -> None:
+    write(tmp_path / "c.csv", HEADER + "e1,m1,x,y,yes,a\n")
+    with pytest.raises(InputValidationError, match=r"c\.csv, row 2, column 'score': score 'yes' is not a number"):
+        load_results(tmp_path)
+
+
+def test_numeric_ids_become_canonical_text_in_every_format(tmp_path: Path) -> None:
+    # a float beside ints makes pandas turn the whole column to float: 2 would read back as "2.0"
+    ids = [2, 2.5, 10**20]
+    _jsonl(tmp_path / "d.jsonl", [{"example_id": i, "model": 7, "score": 1} for i in ids])
+    write(tmp_path / "d.csv", "dataset," + HEADER + "d,2,m_csv,x,y,1,a\n")
+    _parquet(tmp_path / "ints.parquet",
+             pd.DataFrame({"dataset": "d", "example_id": [2, 2**60 + 1], "model": "m_int", "score": [1.0, 1.0]}))
+    _parquet(tmp_path / "floats.parquet",
+             pd.DataFrame({"dataset": "d", "example_id": [2.0, 2.5], "model": "m_float", "score": [1.0, 1.0]}))
+
+    results = load_results(tmp_path)
+
+    ids = results.groupby("model")["example_id"].apply(sorted).to_dict()
+    assert ids == {"7": ["100000000000000000000", "2", "2.5"], "m_csv": ["2"],
+                   "m_int": ["1152921504606846977", "2"], "m_float": ["2", "2.5"]}
+    assert set(results["dataset"]) == {"d"}
+    assert results["example_id"].map(type).eq(str).all() and results["model"].map(type).eq(str).all()
+
+
+def test_numeric_ids_that_are_equal_are_one_key(tmp_path: Path) -> None:
+    _jsonl(tmp_path / "d.jsonl", [{"example_id": 2, "score": 1}, {"example_id": 2.0, "score": 0}])
+    with pytest.raises(InputValidationError) as info:
+        load_results(tmp_path)
+    problem = info.value.problems[0]
+    assert (Path(problem.file).name, problem.row, problem.column) == ("d.jsonl", 2, "example_id")
+    assert "example_id='2'" in problem.message and "also at row(s) 1" in problem.message
+
+
+def test_missing_parquet_id_is_empty_not_a_placeholder(tmp_path: Path) -> None:
+    _parquet(tmp_path / "p.parquet", pd.DataFrame({"example_id": pd.array([1, None], dtype="Int64"), "model": "m",
+                                                   "score": [1.0, 0.0]}))
+    with pytest.raises(InputValidationError, match=r"p\.parquet, row 2, column 'example_id': must not be empty"):
+        load_results(tmp_path)
+
+
+def test_duplicate_across_files_in_subdirectories_names_relative_paths(tmp_path: Path) -> None:
+    write(tmp_path / "x" / "t.csv", HEADER + "e1,m1,x,y,1,a\n")
+    write(tmp_path / "y" / "t.csv", HEADER + "e0,m1,x,y,1,a\ne1,m1,x,y,0,a\n")
+    with pytest.raises(InputValidationError) as info:
+        load_results(tmp_path)
+    problem = info.value.problems[0]
+    assert (problem.file, problem.row, problem.column) == (str(tmp_path / "y" / "t.csv"), 3, "example_id")
+    assert "duplicate key across files: x/t.csv row 2; y/t.csv row 3" in problem.message
+
+
+def test_source_file_is_the_path_below_the_input_directory(tmp_path: Path) -> None:
+    write(tmp_path / "top.csv", HEADER + "e1,m1,x,y,1,a\n")
+    write(tmp_path / "sub" / "inner.csv", HEADER + "e1,m1,x,y,1,a\n")
+    results = load_results(tmp_path)
+    assert sorted(results["source_file"]) == ["sub/inner.csv", "top.csv"]

@@ -11,7 +11,7 @@ import pytest
 
 from errormap.analysis import diagnose_all
 from errormap.judge import AnswerStore, JudgeError, OpenAIJudge, OpenAIJudgeConfig, TitleCount
-from errormap.schemas import FailureCase
+from errormap.schemas import CategoryDraft, FailureCase
 from errormap.testing.openai_server import (
     AutoResponder,
     Reply,
@@ -59,6 +59,56 @@ async def diagnose_once(judge: OpenAIJudge, failure: FailureCase):
         return await judge.diagnose(failure)
     finally:
         await judge.aclose()
+
+
+def strict_mode_problems(schema: object, where: str = "$") -> list[str]:
+    """What OpenAI's strict structured output would reject in a JSON schema."""
+    problems: list[str] = []
+    if isinstance(schema, dict):
+        if "$ref" in schema and len(schema) > 1:
+            problems.append(f"{where}: keywords next to $ref: {sorted(set(schema) - {'$ref'})}")
+        if schema.get("type") == "object":
+            if schema.get("additionalProperties") is not False:
+                problems.append(f"{where}: additionalProperties is not false")
+            if set(schema.get("required", [])) != set(schema.get("properties", {})):
+                problems.append(f"{where}: not every property is required")
+        for key, value in schema.items():
+            problems += strict_mode_problems(value, f"{where}.{key}")
+    elif isinstance(schema, list):
+        for i, value in enumerate(schema):
+            problems += strict_mode_problems(value, f"{where}[{i}]")
+    return problems
+
+
+def test_strict_mode_problems_finds_what_pydantic_emits() -> None:
+    from errormap.schemas import Diagnosis
+
+    assert strict_mode_problems(Diagnosis.model_json_schema())  # the checker is not vacuous
+
+
+def test_structured_output_schemas_satisfy_strict_mode() -> None:
+    from errormap.judge.openai_judge import SCHEMA_NAMES
+
+    categories = [CategoryDraft(name="Calculation errors", description="Numbers computed wrongly.")]
+    replies = [json_reply(DIAGNOSIS), json_reply({"categories": [c.model_dump() for c in categories]}),
+               json_reply({"assignments": [{"title": "t", "category": "Calculation errors"}]})]
+    with ScriptedServer(replies) as server:
+        judge = make_judge(server)
+
+        async def go():
+            try:
+                await judge.diagnose(case())
+                await judge.propose_categories([TitleCount("t", 1)], parent=None, max_categories=3)
+                await judge.classify(["t"], categories, parent=None)
+            finally:
+                await judge.aclose()
+
+        run(go())
+    sent = {body["response_format"]["json_schema"]["name"]: body["response_format"]["json_schema"] for body in server.requests}
+    assert set(sent) == set(SCHEMA_NAMES.values())
+    for name, format_ in sent.items():
+        assert format_["strict"] is True
+        assert strict_mode_problems(format_["schema"]) == [], name
 
 
 def test_structured_output_request_and_parsed_answer() -> None:
@@ -152,6 +202,34 @@ def test_structured_output_rejection_falls_back_to_plain_json() -> None:
     assert answer.value.error_title == "Arithmetic calculation error"
 
 
+def test_answers_from_a_server_without_structured_output_are_found_on_the_next_run(tmp_path: Path) -> None:
+    categories = [CategoryDraft(name="Calculation errors", description="Numbers computed wrongly.")]
+
+    def plain_only(body: dict) -> Reply:
+        if "response_format" in body:
+            return Reply(status=400, error={"error": {"message": "response_format is not supported"}})
+        title = json.loads(body["messages"][-1]["content"].split("```json")[-1].split("```")[0])["titles"][0]
+        return json_reply({"assignments": [{"title": title, "category": "Calculation errors"}]})
+
+    store_path = tmp_path / "cache.sqlite"
+    with ScriptedServer(plain_only) as server:
+        for _ in range(3):  # each run starts in auto mode and has to discover the server anew
+            judge = make_judge(server, store=AnswerStore(store_path), structured_output="auto")
+
+            async def go(judge: OpenAIJudge = judge):
+                try:  # the second request is rendered after the judge has switched to plain JSON
+                    return [await judge.classify([title], categories, parent=None) for title in ("t", "u")]
+                finally:
+                    await judge.aclose()
+
+            answers = run(go())
+            assert [a.value.assignments[0].title for a in answers] == ["t", "u"]
+    assert server.request_count == 3  # "t" rejected then retried plain, "u" plain; later runs: none
+    retried = server.requests[1]
+    assert "response_format" not in retried
+    assert '"assignments"' in retried["messages"][0]["content"]  # the retry carries the schema in its prompt
+
+
 def test_store_makes_a_rerun_send_zero_requests(tmp_path: Path) -> None:
     store_path = tmp_path / "cache.sqlite"
     cases = [case("m1", f"e{i}") for i in range(5)]
@@ -169,15 +247,36 @@ def test_store_makes_a_rerun_send_zero_requests(tmp_path: Path) -> None:
 def test_adding_a_model_only_sends_its_failures(tmp_path: Path) -> None:
     store_path = tmp_path / "cache.sqlite"
     old = [case(m, f"e{i}") for m in ("m1", "m2") for i in range(3)]
-    new = [case("m3", f"e{i}") for i in range(3)]
+    new = [case("m3", f"e{i}").model_copy(update={"output_text": f"m3 reasons: 12 * 3 = 3{i}."}) for i in range(3)]
     with ScriptedServer(AutoResponder()) as server:
         run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), old))
         before = server.request_count
         # the new model changes which correct outputs the old failures are shown: still cached
         shifted = [c.model_copy(update={"other_correct_outputs": ["new ref"], "other_models": ["m3"]}) for c in old]
-        run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), shifted + new))
-        models = [json.dumps(r["messages"][1]["content"]) for r in server.requests[before:]]
-    assert before == 6 and len(models) == 3
+        frame, stats = run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), shifted + new))
+        sent = [r["messages"][1]["content"] for r in server.requests[before:]]
+    assert before == 6 and len(sent) == 3
+    assert sorted(next(line for line in text.splitlines() if "m3 reasons" in line) for text in sent) == [
+        f"m3 reasons: 12 * 3 = 3{i}." for i in range(3)
+    ]
+    assert stats.cached == 6 and stats.requests == 3
+    # a stored diagnosis names the peers the judge saw when it was made, not this run's
+    cached_rows = frame[frame["model"].isin(["m1", "m2"])]
+    assert set(cached_rows["reference_models"]) == {json.dumps(["m2"])}
+    assert set(frame.loc[frame["model"] == "m3", "reference_models"]) == {json.dumps(["m2"])}
+
+
+def test_token_metrics_count_what_this_run_spent(tmp_path: Path) -> None:
+    store_path = tmp_path / "cache.sqlite"
+    replies = [Reply(content="not json at all", prompt_tokens=50, completion_tokens=7),
+               json_reply(DIAGNOSIS, prompt_tokens=120, completion_tokens=30)]
+    with ScriptedServer(replies) as server:
+        _, first = run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), [case()]))
+        frame, second = run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), [case()]))
+    # the invalid answer's tokens were spent too; the rerun spent nothing
+    assert (first.usage.prompt_tokens, first.usage.completion_tokens) == (170, 37)
+    assert (second.usage.prompt_tokens, second.usage.completion_tokens) == (0, 0) and second.cached == 1
+    assert frame.loc[0, "prompt_tokens"] == 170 and bool(frame.loc[0, "cached"])  # the answer's own cost
 
 
 def test_changed_output_invalidates_the_stored_answer(tmp_path: Path) -> None:

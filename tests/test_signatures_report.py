@@ -9,7 +9,7 @@ import pytest
 
 from errormap.judge import OfflineJudge
 from errormap.report import ReportInputs, render_report
-from errormap.signatures import category_shares, compare_groups, signature_metrics, signatures_document
+from errormap.signatures import category_shares, compare_groups, signature_metrics, signatures_document, slugify
 from errormap.taxonomy import TaxonomyBuilder, TaxonomyParams
 
 
@@ -42,7 +42,35 @@ def test_signature_document_and_metrics() -> None:
     assert document["models"]["a"]["failures"] == 4
     assert document["models"]["a"]["categories"]["1"] == {"name": "Category 1", "count": 3, "share": 0.75}
     assert set(document["datasets"]) == {"d", "e"}
-    assert signature_metrics(document)["a"]["share.2"] == 0.25
+    metrics = signature_metrics(document)
+    assert metrics["models"]["a"] == {"failures": 4, "share.category_1": 0.75, "share.category_2": 0.25}
+    assert not any(key.startswith("share.") and key[6:].isdigit() for key in metrics["models"]["a"])
+
+
+def test_metrics_keys_follow_the_category_name_not_its_rank() -> None:
+    table = assignments({"a": {"1": 3, "2": 1}})
+    renumbered = table.assign(level_1=table["level_1"].map({"1": "2", "2": "1"}))
+    first, second = (signature_metrics(signatures_document(t))["models"]["a"] for t in (table, renumbered))
+    assert first == second  # same categories, other ids: same keys and values
+
+
+def test_metrics_include_dataset_profiles() -> None:
+    metrics = signature_metrics(signatures_document(assignments({"a": {"1": 3, "2": 1}, "b": {"1": 2}})))
+    assert set(metrics["datasets"]) == {"d", "e"}
+    # i odd -> d: a/1 has 1, a/2 none, b/1 has 1; even -> e: a/1 has 2, a/2 one, b/1 one
+    assert metrics["datasets"]["d"] == {"failures": 2, "share.category_1": 1.0}
+    assert metrics["datasets"]["e"] == {"failures": 4, "share.category_1": 0.75, "share.category_2": 0.25}
+
+
+def test_slugs_are_readable_and_stay_unique() -> None:
+    assert slugify("Calculation error") == "calculation_error"
+    assert slugify("  Réponse / format (A–D)!") == "reponse_format_a_d"
+    assert slugify("???") == "unnamed"
+    table = assignments({"a": {"1": 3, "2": 1, "3": 2}})
+    table["level_1_name"] = table["level_1"].map({"1": "Calculation error", "2": "calculation-error", "3": "Other"})
+    shares = signature_metrics(signatures_document(table))["models"]["a"]
+    assert shares == {"failures": 6, "share.calculation_error": 0.5, "share.calculation_error_2": round(1 / 6, 6),
+                      "share.other": round(2 / 6, 6)}
 
 
 def test_report_is_self_contained_and_escapes_model_text(tmp_path: Path) -> None:

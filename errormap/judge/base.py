@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from errormap.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
 
@@ -18,6 +18,8 @@ class JudgeAnswer(Generic[T]):
     usage: Usage = field(default_factory=Usage)
     cached: bool = False
     requests: int = 0
+    context: dict[str, Any] = field(default_factory=dict)
+    """What the answer was given besides the task (a diagnosis: the models whose correct outputs it saw)."""
 
 
 @dataclass(frozen=True)

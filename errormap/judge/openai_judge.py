@@ -9,6 +9,7 @@ import logging
 import os
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,14 +23,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from errormap.judge.base import JudgeAnswer, JudgeError, TitleCount
 from errormap.judge.store import AnswerStore, stable_hash
 from errormap.prompts import prompt_set
-from errormap.schemas import (
-    CategoryDraft,
-    CategoryList,
-    Classification,
-    Diagnosis,
-    FailureCase,
-    Usage,
-)
+from errormap.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -41,16 +35,23 @@ SCHEMA_NAMES: dict[type[BaseModel], str] = {
 }
 STRUCTURED_MODES = ("auto", "json_schema", "json_object", "none")
 HTTP_BACKENDS = ("auto", "aiohttp", "httpx")
+KEY_MODE = "json_schema"  # request keys are computed on the messages of this mode
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
 
 @functools.cache
 def _json_schema(schema: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema, generated once per model class (pydantic rebuilds it on every call).
+    """The model's JSON schema in the form strict structured output accepts, generated once per class.
 
+    Strict mode wants every property required, `additionalProperties: false` and no keywords next
+    to a `$ref`; the SDK's own converter (the one `chat.completions.parse` uses) guarantees that.
     Shared between requests: treat the returned dict as read-only.
     """
-    return schema.model_json_schema()
+    try:
+        from openai.lib._pydantic import to_strict_json_schema
+    except ImportError:  # an SDK without it: pydantic's schema, which plain-JSON servers accept
+        return schema.model_json_schema()
+    return to_strict_json_schema(schema)
 
 
 @functools.cache
@@ -59,7 +60,11 @@ def _json_schema_text(schema: type[BaseModel]) -> str:
 
 
 class InvalidJudgeOutput(ValueError):
-    """The judge answered, but not with JSON matching the schema."""
+    """The judge answered, but not with JSON matching the schema (`usage`: what that answer cost)."""
+
+    def __init__(self, message: str, usage: Usage | None = None):
+        super().__init__(message)
+        self.usage = usage or Usage()
 
 
 @dataclass
@@ -207,6 +212,7 @@ class OpenAIJudge:
         self._system_messages: dict[tuple[str, type[BaseModel], str], str | None] = {}
         self.requests_sent = 0
         self.retries = 0
+        self.wasted_usage = Usage()  # tokens of answers that were not valid JSON for the schema
 
     def fingerprint(self) -> dict[str, object]:
         return {
@@ -222,7 +228,6 @@ class OpenAIJudge:
 
     async def diagnose(self, case: FailureCase) -> JudgeAnswer[Diagnosis]:
         correct = case.other_correct_outputs
-        messages = self._messages("diagnose", Diagnosis, case=case, correct_outputs=correct)
         key = stable_hash(
             "diagnosis",
             case.dataset,
@@ -232,7 +237,12 @@ class OpenAIJudge:
             self.fingerprint(),
             self.prompt_version,
         )
-        return await self._ask(messages, Diagnosis, key)
+        return await self._ask(
+            lambda mode: self._messages("diagnose", Diagnosis, mode, case=case, correct_outputs=correct),
+            Diagnosis,
+            key,
+            context={"reference_models": list(case.other_models)},
+        )
 
     async def propose_categories(
         self, titles: list[TitleCount], *, parent: CategoryDraft | None, max_categories: int
@@ -265,16 +275,19 @@ class OpenAIJudge:
         self, titles: list[str], categories: list[CategoryDraft], *, parent: CategoryDraft | None
     ) -> JudgeAnswer[Classification]:
         payload = {"categories": _category_payload(categories), "titles": titles}
-        messages = [
-            {"role": "system", "content": self._system_message("classify_system", Classification)},
-            {
-                "role": "user",
-                "content": self.prompts.render(
-                    "classify_user", parent=parent, payload=json.dumps(payload, ensure_ascii=False, indent=1)
-                ),
-            },
-        ]
-        return await self._ask(messages, Classification, self._request_key(messages, Classification))
+
+        def render(mode: str) -> list[dict[str, str]]:
+            return [
+                {"role": "system", "content": self._system_message("classify_system", Classification, mode)},
+                {
+                    "role": "user",
+                    "content": self.prompts.render(
+                        "classify_user", parent=parent, payload=json.dumps(payload, ensure_ascii=False, indent=1)
+                    ),
+                },
+            ]
+
+        return await self._ask(render, Classification, self._request_key(render, Classification))
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -284,31 +297,34 @@ class OpenAIJudge:
     async def _taxonomy_request(
         self, step: str, payload: dict[str, object], parent: CategoryDraft | None, max_categories: int
     ) -> JudgeAnswer[CategoryList]:
-        messages = [
-            {"role": "system", "content": self._system_message("taxonomy_system", CategoryList)},
-            {
-                "role": "user",
-                "content": self.prompts.render(
-                    f"{step}_user",
-                    parent=parent,
-                    max_categories=max_categories,
-                    payload=json.dumps(payload, ensure_ascii=False, indent=1),
-                ),
-            },
-        ]
-        return await self._ask(messages, CategoryList, self._request_key(messages, CategoryList))
+        def render(mode: str) -> list[dict[str, str]]:
+            return [
+                {"role": "system", "content": self._system_message("taxonomy_system", CategoryList, mode)},
+                {
+                    "role": "user",
+                    "content": self.prompts.render(
+                        f"{step}_user",
+                        parent=parent,
+                        max_categories=max_categories,
+                        payload=json.dumps(payload, ensure_ascii=False, indent=1),
+                    ),
+                },
+            ]
 
-    def _schema_context(self, schema: type[BaseModel]) -> dict[str, object]:
-        in_prompt = self._mode in ("none", "json_object")
+        return await self._ask(render, CategoryList, self._request_key(render, CategoryList))
+
+    @staticmethod
+    def _schema_context(schema: type[BaseModel], mode: str) -> dict[str, object]:
+        in_prompt = mode in ("none", "json_object")
         return {"schema_in_prompt": in_prompt, "schema_json": _json_schema_text(schema)}
 
-    def _system_message(self, template: str, schema: type[BaseModel], **context: object) -> str:
+    def _system_message(self, template: str, schema: type[BaseModel], mode: str, **context: object) -> str:
         """The rendered system template; cached when it depends on nothing but the schema context."""
-        key = (template, schema, self._mode)
+        key = (template, schema, mode)
         cached = self._system_messages.get(key, "")
         if cached:
             return cached
-        schema_context = self._schema_context(schema)
+        schema_context = self._schema_context(schema, mode)
         if cached is None:  # the template uses per-request context: render every time
             return self.prompts.render(template, **context, **schema_context)
         try:
@@ -319,17 +335,20 @@ class OpenAIJudge:
         self._system_messages[key] = text
         return text
 
-    def _messages(self, task: str, schema: type[BaseModel], **context: object) -> list[dict[str, str]]:
-        """Like `PromptSet.messages`, with the static system message rendered once."""
+    def _messages(self, task: str, schema: type[BaseModel], mode: str, **context: object) -> list[dict[str, str]]:
+        """Like `PromptSet.messages` for one structured-output mode, with the static system message rendered once."""
         return [
-            {"role": "system", "content": self._system_message(f"{task}_system", schema, **context)},
-            {"role": "user", "content": self.prompts.render(f"{task}_user", **context, **self._schema_context(schema))},
+            {"role": "system", "content": self._system_message(f"{task}_system", schema, mode, **context)},
+            {"role": "user", "content": self.prompts.render(f"{task}_user", **context, **self._schema_context(schema, mode))},
         ]
 
-    def _request_key(self, messages: list[dict[str, str]], schema: type[BaseModel]) -> str:
-        return stable_hash(
-            "request", self.fingerprint(), self.prompt_version, messages, _json_schema(schema)
-        )
+    def _request_key(self, render: Callable[[str], list[dict[str, str]]], schema: type[BaseModel]) -> str:
+        """Keyed on the messages as rendered for structured output, whatever mode the server ends up in.
+
+        A server without structured output gets the schema in the prompt instead; that must not make
+        its answers unfindable on the next run (the mode is detected anew each run).
+        """
+        return stable_hash("request", self.fingerprint(), self.prompt_version, render(KEY_MODE), _json_schema(schema))
 
     def _response_format(self, schema: type[BaseModel]) -> dict[str, Any] | None:
         if self._mode in ("auto", "json_schema"):
@@ -354,17 +373,28 @@ class OpenAIJudge:
         exc = state.outcome.exception() if state.outcome else None
         log.debug("judge request retry %d after %s", state.attempt_number, type(exc).__name__)
 
-    async def _ask(self, messages: list[dict[str, str]], schema: type[M], key: str) -> JudgeAnswer[M]:
+    async def _ask(
+        self,
+        render: Callable[[str], list[dict[str, str]]],
+        schema: type[M],
+        key: str,
+        context: dict[str, Any] | None = None,
+    ) -> JudgeAnswer[M]:
+        """The stored answer for `key`, or a request (retried) with messages rendered for the current mode.
+
+        A stored answer comes back with the usage and context it was stored with; `cached` tells
+        callers not to count its tokens as spent again.
+        """
         kind = SCHEMA_NAMES[schema]
         if self.store is not None:
             stored = self.store.get(key)
             if stored is not None:
-                payload, prompt_tokens, completion_tokens = stored
                 return JudgeAnswer(
-                    schema.model_validate_json(payload),
-                    Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens),
+                    schema.model_validate_json(stored.payload),
+                    Usage(prompt_tokens=stored.prompt_tokens, completion_tokens=stored.completion_tokens),
                     cached=True,
                     requests=0,
+                    context=stored.context or dict(context or {}),
                 )
         attempts = 0
         usage = Usage()
@@ -379,13 +409,18 @@ class OpenAIJudge:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    value, used = await self._request(messages, schema)
+                    try:
+                        value, used = await self._request(render(self._mode), schema)
+                    except InvalidJudgeOutput as exc:  # the server answered: its tokens were spent
+                        usage = usage + exc.usage
+                        self.wasted_usage = self.wasted_usage + exc.usage
+                        raise
                     usage = usage + used
         except Exception as exc:
             raise JudgeError(f"{type(exc).__name__}: {exc}"[:500]) from exc
         if self.store is not None:
-            self.store.put(key, kind, value.model_dump_json(), usage.prompt_tokens, usage.completion_tokens)
-        return JudgeAnswer(value, usage, cached=False, requests=attempts)
+            self.store.put(key, kind, value.model_dump_json(), usage.prompt_tokens, usage.completion_tokens, context)
+        return JudgeAnswer(value, usage, cached=False, requests=attempts, context=dict(context or {}))
 
     async def _request(self, messages: list[dict[str, str]], schema: type[M]) -> tuple[M, Usage]:
         body: dict[str, Any] = {
@@ -421,9 +456,13 @@ class OpenAIJudge:
                 completion_tokens=int(completion.usage.completion_tokens or 0),
             )
         if not completion.choices:
-            raise InvalidJudgeOutput("reply has no choices")
+            raise InvalidJudgeOutput("reply has no choices", usage=used)
         content = completion.choices[0].message.content
-        return parse_json_answer(content, schema), used
+        try:
+            return parse_json_answer(content, schema), used
+        except InvalidJudgeOutput as exc:
+            exc.usage = used
+            raise
 
 
 def default_store_path(root: Path) -> Path:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,16 @@ def stable_hash(*parts: Any) -> str:
     """SHA-256 over a canonical JSON rendering of the parts."""
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """One stored judge answer: the JSON payload, what it cost when it was asked, what it was given."""
+
+    payload: str
+    prompt_tokens: int
+    completion_tokens: int
+    context: dict[str, Any]
 
 
 class AnswerStore:
@@ -28,21 +39,32 @@ class AnswerStore:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS answers ("
             " key TEXT PRIMARY KEY, kind TEXT NOT NULL, payload TEXT NOT NULL,"
-            " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, created REAL NOT NULL)"
+            " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, created REAL NOT NULL,"
+            " context TEXT)"
         )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(answers)")}
+        if "context" not in columns:  # a store written before answers carried their context
+            self._db.execute("ALTER TABLE answers ADD COLUMN context TEXT")
 
-    def get(self, key: str) -> tuple[str, int, int] | None:
-        """The stored payload and its token usage, or None."""
+    def get(self, key: str) -> StoredAnswer | None:
+        """The stored answer for a key, or None."""
         row = self._db.execute(
-            "SELECT payload, prompt_tokens, completion_tokens FROM answers WHERE key = ?", (key,)
+            "SELECT payload, prompt_tokens, completion_tokens, context FROM answers WHERE key = ?", (key,)
         ).fetchone()
-        return None if row is None else (row[0], int(row[1]), int(row[2]))
+        if row is None:
+            return None
+        return StoredAnswer(row[0], int(row[1]), int(row[2]), json.loads(row[3]) if row[3] else {})
 
-    def put(self, key: str, kind: str, payload: str, prompt_tokens: int, completion_tokens: int) -> None:
-        """Store one answer durably (autocommit)."""
+    def put(
+        self, key: str, kind: str, payload: str, prompt_tokens: int, completion_tokens: int,
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        """Store one answer durably (autocommit), with the context it was given (e.g. the reference outputs)."""
         self._db.execute(
-            "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
-            (key, kind, payload, prompt_tokens, completion_tokens, time.time()),
+            "INSERT OR REPLACE INTO answers (key, kind, payload, prompt_tokens, completion_tokens, created, context)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (key, kind, payload, prompt_tokens, completion_tokens, time.time(),
+             json.dumps(context, ensure_ascii=False, sort_keys=True) if context else None),
         )
 
     def count(self, kind: str | None = None) -> int:
