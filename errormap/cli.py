@@ -92,9 +92,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, *_configuration_errors()) as exc:
         print(f"errormap {args.command}: {exc}", file=sys.stderr)
         return 1
+
+
+def _configuration_errors() -> tuple[type[Exception], ...]:
+    """Hydra's and OmegaConf's errors (a bad override, an unknown group): shown as one line, not a traceback."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    return HydraException, OmegaConfBaseException
 
 
 if __name__ == "__main__":

@@ -21,9 +21,10 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from errormap.judge import Judge, JudgeAnswer, JudgeError, TitleCount
-from errormap.schemas import GENERIC_CATEGORY_NAMES, HARD_TO_ANALYZE, OTHER, CategoryDraft, Usage
+from errormap.schemas import GENERIC_CATEGORY_NAMES, HARD_TO_ANALYZE, MAX_NAME_WORDS, OTHER, CategoryDraft, Usage
 
 log = logging.getLogger(__name__)
+_DANGLING = {"and", "or", "of", "the", "a", "an", "in", "to", "with", "for", "on", "by", "&", "-"}
 ROOT_ID = "root"
 TAXONOMY_FORMAT = "errormap.taxonomy/1"
 NodeKind = Literal["root", "category", "other", "hard"]
@@ -129,11 +130,19 @@ def _seeded_order(items: list[str], seed: int, salt: str) -> list[str]:
     return [items[i] for i in rng.permutation(len(items))]
 
 
+def short_name(name: str, words: int = MAX_NAME_WORDS) -> str:
+    """The name cut to at most `words` words, without a dangling connective at the end."""
+    kept = name.split()[:words]
+    while len(kept) > 1 and kept[-1].lower() in _DANGLING:
+        kept.pop()
+    return " ".join(kept)
+
+
 def sanitise_categories(categories: list[CategoryDraft], limit: int) -> list[CategoryDraft]:
-    """Drop generic or duplicate names and keep at most `limit` categories."""
+    """Drop generic or duplicate names, cut names to five words, and keep at most `limit` categories."""
     kept, seen = [], set()
     for category in categories:
-        name = category.name.strip()
+        name = short_name(category.name.strip())
         key = name.lower()
         if not name or key in seen or key in GENERIC_CATEGORY_NAMES:
             continue

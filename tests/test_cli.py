@@ -52,3 +52,17 @@ def test_taxonomy_commands_on_missing_files_fail_readably(tmp_path: Path) -> Non
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 1 and "not found" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [("judge=nonexistent", "Could not find 'judge/nonexistent'"), ("judge.base_url=http://a/b?x=1", "mismatched input")],
+)
+def test_config_compose_reports_bad_overrides_in_one_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], override: str, message: str
+) -> None:
+    output = tmp_path / "params.yaml"
+    code = main(["config", "compose", "--conf-dir", str(REPO / "conf"), "--output", str(output), override])
+    error = capsys.readouterr().err
+    assert code == 1 and error.startswith("errormap config: ") and message in error
+    assert "Traceback" not in error and not output.exists()

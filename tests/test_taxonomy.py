@@ -293,3 +293,19 @@ def test_builder_reports_each_step_to_the_progress_callback(demo_errors: pd.Data
     assert "classify · top level" in steps
     split = [n.name for n in taxonomy.nodes if n.depth == 1 and taxonomy.children(n.id)]
     assert split and all(f"propose · {name}" in steps for name in split)
+
+
+def test_category_names_are_cut_to_five_words() -> None:
+    from errormap.taxonomy import sanitise_categories, short_name
+
+    assert short_name("Fails to convert units between metric and imperial") == "Fails to convert units between"
+    assert short_name("Confuses the order of and operations") == "Confuses the order"  # no dangling "of"
+    drafts = [CategoryDraft(name="Misreads what the question is really asking for", description="d"),
+              CategoryDraft(name="Misreads what the question is", description="duplicate once cut"),
+              CategoryDraft(name="Miscellaneous", description="generic")]
+    assert [c.name for c in sanitise_categories(drafts, 5)] == ["Misreads what the question is"]
+
+
+def test_offline_names_stay_within_five_words(demo_errors: pd.DataFrame) -> None:
+    taxonomy, _ = offline_build(demo_errors)
+    assert all(len(n.name.split()) <= 5 for n in taxonomy.nodes)

@@ -87,3 +87,37 @@ def test_mlflow_parent_run_per_reproduction(tmp_path: Path, monkeypatch: pytest.
     assert b"sk-live-123" not in (tmp_path / "mlflow.db").read_bytes()
     artifacts = [a.path for a in client.list_artifacts(parents[0].info.run_id, "prepare")]
     assert artifacts == ["prepare/out.json"]
+
+
+def test_every_stage_logs_to_a_replaced_tracker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stages run in-process, without DVC or MLflow, against an in-memory tracker."""
+    import json
+    import runpy
+    import shutil
+
+    import yaml
+
+    from errormap import stage as stage_module
+    from tests.conftest import REPO
+
+    shutil.copytree(REPO / "data" / "demo", tmp_path / "data" / "demo")
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["judge"]["api_key"] = "sk-should-never-be-logged"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    tracker = MemoryTracker()
+    monkeypatch.setattr(stage_module, "default_tracker", lambda enabled=True: tracker)
+    monkeypatch.chdir(tmp_path)
+    stages = json.loads(json.dumps(yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]))
+    for name in stages:
+        runpy.run_path(str(REPO / "stages" / f"{name}.py"), run_name="__main__")
+
+    assert [run["stage"] for run in tracker.runs] == list(stages)
+    assert all(run["status"] == "FINISHED" for run in tracker.runs)
+    by_stage = {run["stage"]: run for run in tracker.runs}
+    assert by_stage["prepare"]["metrics"]["failures"] == by_stage["analyze"]["metrics"]["failures_analysed"] > 0
+    assert by_stage["taxonomy"]["metrics"]["coverage"] >= 0.9
+    assert "data/taxonomy/taxonomy.json" in by_stage["taxonomy"]["artifacts"]
+    assert any(a.endswith("report.html") for a in by_stage["report"]["artifacts"])
+    for run in tracker.runs:
+        assert "judge.api_key" not in run["params"] and "sk-should-never-be-logged" not in json.dumps(run["params"])
+    assert not (tmp_path / "mlflow.db").exists()

@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from errormap.judge.base import TitleCount
-from errormap.schemas import CategoryDraft
+from errormap.schemas import MAX_NAME_WORDS, CategoryDraft
 
 _MEMBERS_PREFIX = "Covers: "
 SIMILARITY_FLOOR = 0.05
@@ -82,7 +82,8 @@ def _family_name(members: list[TitleCount], families: Mapping[str, str]) -> str 
     if not weights:
         return None
     family, _ = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[0]
-    return family if len(weights) == 1 else f"{family} and related"
+    mixed = f"{family} and related"
+    return family if len(weights) == 1 or len(mixed.split()) > MAX_NAME_WORDS else mixed
 
 
 def name_clusters(
@@ -100,7 +101,8 @@ def name_clusters(
         elif family is not None and family.lower() not in taken:
             name = family
         else:
-            name = f"{members[0].title} and related"
+            mixed = f"{members[0].title} and related"
+            name = mixed if len(mixed.split()) <= MAX_NAME_WORDS else members[0].title
         base, suffix = name, 2
         while name.lower() in taken:
             name, suffix = f"{base} ({suffix})", suffix + 1
