@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -136,3 +137,43 @@ def test_stage_metrics_files_are_declared_in_dvc_yaml() -> None:
     declared = {next(iter(m)) for s in pipeline["stages"].values() for m in s.get("metrics", [])}
     assert declared == {f"metrics/{s}.json" for s in ("prepare", "analyze", "taxonomy", "stability", "signatures")}
     json.dumps(pipeline)
+
+
+@pytest.mark.slow
+def test_a_killed_analyze_loses_nothing_and_the_rerun_asks_only_for_the_rest(repo_copy: Path) -> None:
+    import signal
+    import sqlite3
+    import time
+
+    env = pipeline_env({"ERRORMAP_TRACKING": "off"})
+    with ScriptedServer(AutoResponder(), delay=0.05) as server:
+        run([sys.executable, "-m", "errormap.cli", "config", "compose", "judge=openai", f"judge.base_url={server.base_url}",
+             "judge.model=protocol-test", "judge.max_concurrency=2", "judge.api_key_env=null"], repo_copy, env)
+        run([sys.executable, "stages/prepare.py"], repo_copy, env)
+        failures = len(pd.read_parquet(repo_copy / "data/prepared/failures.parquet"))
+        store = repo_copy / ".errormap" / "cache.sqlite"
+
+        def stored() -> int:
+            if not store.exists():
+                return 0
+            with sqlite3.connect(store) as db:
+                return int(db.execute("SELECT COUNT(*) FROM answers WHERE kind = 'diagnosis'").fetchone()[0])
+
+        process = subprocess.Popen([sys.executable, "stages/analyze.py"], cwd=repo_copy, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while stored() < 30 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)  # no chance to clean up: the worst case
+        process.wait(timeout=30)
+        kept = stored()
+        assert 30 <= kept < failures, "the run should have been killed half-way"
+        assert not (repo_copy / "data/analysis/diagnoses.parquet").exists()
+
+        before = len(server.requests)
+        run([sys.executable, "stages/analyze.py"], repo_copy, env)
+        rerun_requests = len(server.requests) - before
+    diagnoses = pd.read_parquet(repo_copy / "data/analysis/diagnoses.parquet")
+    assert len(diagnoses) == failures and set(diagnoses["status"]) == {"ok"}
+    assert rerun_requests == failures - kept  # every answer stored before the kill was reused
+    assert int(diagnoses["cached"].sum()) == kept
