@@ -50,6 +50,12 @@ def stage_context(name: str, params_path: str = "params.yaml") -> Iterator[tuple
     except (InputValidationError, StageError, JudgeError, FileNotFoundError, ValueError) as exc:
         console.print(f"[bold red]errormap {name} failed:[/] {exc}")
         sys.exit(1)
+    except KeyboardInterrupt:
+        console.print(
+            f"[bold yellow]errormap {name} interrupted.[/] Judge answers received so far are kept in "
+            f"{store_path()}; run `dvc repro` again to continue where it stopped."
+        )
+        sys.exit(130)
 
 
 def store_path() -> Path:

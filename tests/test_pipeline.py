@@ -140,7 +140,8 @@ def test_stage_metrics_files_are_declared_in_dvc_yaml() -> None:
 
 
 @pytest.mark.slow
-def test_a_killed_analyze_loses_nothing_and_the_rerun_asks_only_for_the_rest(repo_copy: Path) -> None:
+@pytest.mark.parametrize("stop_signal", ["SIGKILL", "SIGINT"])
+def test_a_stopped_analyze_loses_nothing_and_the_rerun_asks_only_for_the_rest(repo_copy: Path, stop_signal: str) -> None:
     import signal
     import sqlite3
     import time
@@ -160,13 +161,15 @@ def test_a_killed_analyze_loses_nothing_and_the_rerun_asks_only_for_the_rest(rep
                 return int(db.execute("SELECT COUNT(*) FROM answers WHERE kind = 'diagnosis'").fetchone()[0])
 
         process = subprocess.Popen([sys.executable, "stages/analyze.py"], cwd=repo_copy, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while stored() < 30 and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)  # no chance to clean up: the worst case
-        process.wait(timeout=30)
+        process.send_signal(getattr(signal, stop_signal))  # SIGKILL: no chance to clean up; SIGINT: Ctrl-C
+        _, stderr = process.communicate(timeout=30)
         kept = stored()
+        if stop_signal == "SIGINT":
+            assert process.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr, stderr[-2000:]
         assert 30 <= kept < failures, "the run should have been killed half-way"
         assert not (repo_copy / "data/analysis/diagnoses.parquet").exists()
 
