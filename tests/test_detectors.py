@@ -55,6 +55,11 @@ GSM8K = (
     "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. "
     "How many clips did Natalia sell altogether in April and May?"
 )
+DUCKS = (
+    "Ducks need to eat 3.5 pounds of insects each week to survive. If there is a flock of ten ducks, how many "
+    "pounds of insects do they need per day?"
+)
+EGGS = "A box holds 12 eggs. Tom has 2 boxes and uses 12 eggs. How many eggs does Tom have left?"
 UNIT = (
     "Convert 93.5 nautical miles to kilometres, using 1 nmi = 1.852 km. Round the result to 2 decimal places "
     'and finish with a line of the form "Answer: <number>".'
@@ -265,8 +270,23 @@ def test_detector_fires(detector, input_text, output, reference, peers, title, v
 def test_every_detector_and_title_is_covered() -> None:
     fired = {row[1] for row in FIRES} - {None}
     assert fired == {d.__name__ for d in DETECTORS}
-    titles = {row[6] for row in FIRES}
+    titles = {row[6] for row in FIRES} | TITLES_TESTED_ELSEWHERE
     assert titles - {UNEXPLAINED_TITLE} == set(TITLE_FAMILIES)
+
+
+TITLES_TESTED_ELSEWHERE = {"Answered a different quantity"}  # needs correct outputs of other models
+
+
+def test_answer_that_correct_solutions_compute_on_the_way_is_a_different_quantity() -> None:
+    output = "The flock eats 3.5 x 10 = 35 pounds.\nA: 35"
+    correct = "Ten ducks eat 3.5 * 10 = 35 pounds a week, so 35 / 7 = 5 pounds a day.\nA: 5"
+    case = make_case(output, "5", DUCKS).model_copy(update={"other_correct_outputs": [correct]})
+    diagnosis = diagnose_offline(case)
+    assert diagnosis.error_title == "Answered a different quantity", diagnosis.error_summary
+    assert_well_formed(diagnosis, output)
+    assert [c.evidence for c in diagnosis.criteria][0] == "A: 35"
+    # without that correct solution the same output is only a flawed strategy
+    assert diagnose_offline(make_case(output, "5", DUCKS)).error_title == "Flawed solution strategy"
 
 
 def test_crafted_titles_have_families() -> None:
@@ -383,6 +403,9 @@ NEAR_MISSES = [
     ("words-for-text-reference", RIVER, "Answer: twelve", "Amazon", (), "Number written in words", "Factual recall error"),
     ("not-close-enough-for-rounding", PLAIN, "The total is the price of both fruits.\nThe answer is 96.", "94", (),
      "Rounding or precision error", "Flawed solution strategy"),
+    # the reference value stands in the work only because the question gave it: nothing was reached
+    ("reference-copied-from-question", EGGS, "Two boxes hold 12 + 2 = 14 eggs. He uses 12, so 14 - 12 = 2 are left.\nA: 2",
+     "12", (), "Correct value not reported", None),
     ("gsm8k-correct-step", GSM8K, "She sold 2*3=<<2*3=6>>6 clips.\nA: 6", "72", (), "Arithmetic calculation error",
      "Flawed solution strategy"),
     # The final value is restated in the work, but no single further step leads to the reference.

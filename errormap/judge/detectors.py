@@ -45,6 +45,7 @@ TITLE_FAMILIES = {
     "Number written in words": "Instruction violation",
     "Ignored answer format instruction": "Instruction violation",
     "Intermediate value reported as final": "Reasoning or knowledge error",
+    "Answered a different quantity": "Reasoning or knowledge error",
     "Arithmetic calculation error": "Calculation error",
     "Rounding or precision error": "Calculation error",
     "Unit or magnitude error": "Calculation error",
@@ -372,6 +373,20 @@ def _mentions_number(text: str, value: float) -> bool:
     return any(_same_value(number, value) for number in _numbers_in(text))
 
 
+_COMPUTED = re.compile(r"=\s*\$?\s*(-?\d[\d,]*(?:\.\d+)?)")
+
+
+def _computed_in(text: str, value: float) -> bool:
+    """Whether the text computes the value (it stands right after an equals sign)."""
+    for match in _COMPUTED.finditer(text):
+        try:
+            if _same_value(float(match.group(1).replace(",", "")), value):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def _one_step_short(stated: float, expected: float, operands: list[float]) -> bool:
     """Whether one more operation with one of the operands turns `stated` into `expected`.
 
@@ -457,21 +472,31 @@ def numeric_error(view: CaseView) -> Diagnosis | None:
             [Criterion(criterion="Performs each calculation correctly", verdict=Verdict.not_met, evidence=step), match_criterion],
         )
     work = view.output[: view.final.start]
-    if _mentions_number(work, expected):
+    question = view.case.input_text
+    # The reference value counts as reached when the work computes it, or names it without the
+    # question having given it (a number copied from the question reaches nothing).
+    if _mentions_number(work, expected) and (_computed_in(work, expected) or not _mentions_number(question, expected)):
         return _diagnosis(
             "Correct value not reported",
             f"The work reaches the reference value {view.reference}, but the final answer reports "
             f"{view.final.text} instead.",
             [Criterion(criterion="Reaches the reference value", verdict=Verdict.met, evidence=quote(work[-160:])), match_criterion],
         )
-    if _mentions_number(work, stated) and _one_step_short(
-        stated, expected, _numbers_in(view.case.input_text) + _numbers_in(work)
-    ):
+    operands = _numbers_in(question) + _numbers_in(work)
+    if _mentions_number(work, stated) and _one_step_short(stated, expected, operands):
         return _diagnosis(
             "Intermediate value reported as final",
             f"The output stops at an intermediate result: {view.final.text} is computed along the way, but the "
             f"task asks for a further step that gives {view.reference}.",
             [Criterion(criterion="Completes every step the task asks for", verdict=Verdict.not_met, evidence=view.final.quote), match_criterion],
+        )
+    peer = next((p for p in view.case.other_correct_outputs if _computed_in(p, stated)), None)
+    if peer is not None and not _mentions_number(question, stated):
+        return _diagnosis(
+            "Answered a different quantity",
+            f"The final answer {view.final.text} is a quantity that correct solutions also compute along the way, "
+            f"but the task asks for another one ({view.reference}): the question was misread.",
+            [Criterion(criterion="Answers the quantity the task asks for", verdict=Verdict.not_met, evidence=view.final.quote), match_criterion],
         )
     magnitude = abs(stated / expected) if expected else 0.0
     if expected and (9 <= magnitude <= 11 or 0.09 <= magnitude <= 0.11 or 99 <= magnitude <= 101
