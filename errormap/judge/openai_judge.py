@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 import jinja2
 import openai
-from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -439,25 +438,33 @@ class OpenAIJudge:
         async with self._semaphore:
             self.requests_sent += 1
             try:
-                # The same POST as `chat.completions.create(**body)` (same auth, errors and response
-                # type), minus the SDK's per-request walk of the typed params, which is a no-op for
-                # these plain-JSON values but costs ~0.5 ms of CPU per request.
-                completion = await self._client.post("/chat/completions", body=body, cast_to=ChatCompletion)
+                # The same POST as `chat.completions.create(**body)` (same auth, retries off, same
+                # errors), minus two per-request costs of the typed API that matter at hundreds of
+                # requests per second: walking the typed params (~0.5 ms of CPU) and building a typed
+                # ChatCompletion from the reply (~0.3 ms). The reply is read as plain JSON instead.
+                completion = await self._client.post("/chat/completions", body=body, cast_to=object)
             except openai.BadRequestError as exc:
                 if self._mode == "auto" and response_format is not None:
                     log.warning("judge server rejected structured output (%s); falling back to plain JSON", exc)
                     self._mode = "none"
                     raise InvalidJudgeOutput("structured output unsupported; retrying with plain JSON") from exc
                 raise
-        used = Usage()
-        if completion.usage is not None:
-            used = Usage(
-                prompt_tokens=int(completion.usage.prompt_tokens or 0),
-                completion_tokens=int(completion.usage.completion_tokens or 0),
-            )
-        if not completion.choices:
+        return self._read_completion(completion, schema)
+
+    @staticmethod
+    def _read_completion(completion: object, schema: type[M]) -> tuple[M, Usage]:
+        """The answer and token usage of a Chat Completions reply body (as parsed JSON)."""
+        if not isinstance(completion, dict):
+            raise InvalidJudgeOutput(f"reply is not a JSON object: {str(completion)[:200]!r}")
+        usage = completion.get("usage") or {}
+        used = Usage(
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+        )
+        choices = completion.get("choices") or []
+        if not choices:
             raise InvalidJudgeOutput("reply has no choices", usage=used)
-        content = completion.choices[0].message.content
+        content = (choices[0].get("message") or {}).get("content")
         try:
             return parse_json_answer(content, schema), used
         except InvalidJudgeOutput as exc:
