@@ -100,13 +100,14 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, int]:
                 frame[column] = pd.Series([r.get(column) for r in records], index=frame.index, dtype=object)
         return frame, 1
     if suffix == ".parquet":
-        try:
-            frame = pd.read_parquet(path)
-            raw = pq.read_table(path, columns=[c for c in RAW_COLUMNS if c in frame.columns])
+        try:  # read once: the frame, plus the raw key and score columns from the same table
+            table = pq.read_table(path)
+            frame = table.to_pandas()
         except Exception as exc:  # pyarrow raises several types for corrupt files
             raise InputValidationError([Problem(str(path), None, None, f"cannot read Parquet: {exc}")]) from None
-        for column in raw.column_names:  # exact ints and null kept apart from NaN, which pandas would merge
-            frame[column] = pd.Series(raw.column(column).to_pylist(), index=frame.index, dtype=object)
+        for column in RAW_COLUMNS:  # exact ints and null kept apart from NaN, which pandas would merge
+            if column in table.column_names:
+                frame[column] = pd.Series(table.column(column).to_pylist(), index=frame.index, dtype=object)
         return frame, 1
     raise InputValidationError([Problem(str(path), None, None, f"unsupported file type '{suffix}'")])
 

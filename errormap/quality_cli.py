@@ -40,10 +40,9 @@ def _emit(result: dict[str, Any], output: Path | None) -> None:
 
 
 def _judge_factory(settings: dict[str, Any]):
-    from errormap.judge import build_judge
-    from errormap.stage import store_path
+    from errormap.stage import judge_from_params
 
-    return lambda: build_judge(settings["judge"], prompt_version=settings["prompts"]["version"], store_path=store_path())
+    return lambda: judge_from_params(settings)
 
 
 def _taxonomy_params(settings: dict[str, Any], seed: int | None = None):

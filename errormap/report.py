@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,9 +69,16 @@ def _node_colour(taxonomy: Taxonomy, node: TaxonomyNode, colours: dict[str, str]
     base = colours.get(top.name, OTHER_COLOUR)
     if node.depth <= 1:
         return base
-    red, green, blue = plotly.colors.hex_to_rgb(base) if base.startswith("#") else (160, 160, 160)
+    # The palette mixes "#rrggbb" (Plotly) and "rgb(r, g, b)" (Pastel) colours.
+    red, green, blue = plotly.colors.hex_to_rgb(base) if base.startswith("#") else plotly.colors.unlabel_rgb(base)
     tint = min(0.6, 0.3 * (node.depth - 1))
     return "rgb({}, {}, {})".format(*(round(c + (255 - c) * tint) for c in (red, green, blue)))
+
+
+def _in_order(names: Iterable[str], order: list[str] | None) -> list[str]:
+    """The names in the given order (the taxonomy's), names not in it last and alphabetically."""
+    rank = {name: i for i, name in enumerate(order or [])}
+    return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
 
 
 def category_colours(names: list[str]) -> dict[str, str]:
@@ -86,9 +94,9 @@ def stacked_shares(
 ) -> go.Figure:
     """One horizontal bar per group, stacked by category in `order` (the taxonomy's order)."""
     figure = go.Figure()
-    rank = {name: i for i, name in enumerate(order or [])}
-    groups = sorted(shares.groupby("category"), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
-    for category, rows in groups:
+    by_category = dict(tuple(shares.groupby("category")))
+    for category in _in_order(by_category, order):
+        rows = by_category[category]
         figure.add_bar(
             marker_color=colours.get(category),
             y=rows["group"],
@@ -118,8 +126,7 @@ def signature_heatmap(comparisons: pd.DataFrame, order: list[str] | None = None)
     marks = comparisons.assign(mark=comparisons["significant"].map({True: "*", False: ""})).pivot_table(
         index="group", columns="category", values="mark", aggfunc="first", fill_value=""
     )
-    rank = {name: i for i, name in enumerate(order or [])}
-    columns = sorted(matrix.columns, key=lambda name: (rank.get(name, len(rank)), name))
+    columns = _in_order(matrix.columns, order)
     matrix, marks = matrix[columns], marks.reindex(index=matrix.index, columns=columns, fill_value="")
     text = [[f"{matrix.iloc[i, j]:.0%}{marks.iloc[i, j]}" for j in range(matrix.shape[1])] for i in range(matrix.shape[0])]
     figure = go.Figure(

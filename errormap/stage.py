@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from rich.logging import RichHandler
 
 from errormap.config import load_params
 from errormap.data import InputValidationError
-from errormap.judge import JudgeError
+from errormap.judge import Judge, JudgeError, build_judge
 from errormap.progress import console
 from errormap.tracking import Tracker, default_tracker, repository_root
 
@@ -56,6 +56,11 @@ def stage_context(name: str, params_path: str = "params.yaml") -> Iterator[tuple
             f"{store_path()}; run `dvc repro` again to continue where it stopped."
         )
         sys.exit(130)
+
+
+def judge_from_params(params: Mapping[str, Any]) -> Judge:
+    """The judge the composed params configure, with the project's answer store."""
+    return build_judge(params["judge"], prompt_version=params["prompts"]["version"], store_path=store_path())
 
 
 def store_path() -> Path:

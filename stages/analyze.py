@@ -7,9 +7,8 @@ import asyncio
 import pandas as pd
 
 from errormap.analysis import build_cases, diagnose_all
-from errormap.judge import build_judge
 from errormap.progress import judge_progress
-from errormap.stage import StageError, log, stage_context, store_path, write_json, write_parquet
+from errormap.stage import StageError, judge_from_params, log, stage_context, write_json, write_parquet
 
 RESULTS = "data/prepared/results.parquet"
 FAILURES = "data/prepared/failures.parquet"
@@ -31,7 +30,7 @@ def main() -> None:
         failures = pd.read_parquet(FAILURES)
         analysis = params.get("analysis") or {}
         cases = build_cases(marked, failures, k_correct=int(analysis.get("k_correct", 3)), seed=int(params["seed"]))
-        judge = build_judge(params["judge"], prompt_version=params["prompts"]["version"], store_path=store_path())
+        judge = judge_from_params(params)
         diagnoses, stats = asyncio.run(run(cases, judge))
         write_parquet(DIAGNOSES, diagnoses)
         metrics = {

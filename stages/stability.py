@@ -7,9 +7,8 @@ import logging
 
 import pandas as pd
 
-from errormap.judge import build_judge
 from errormap.quality import stability
-from errormap.stage import log, stage_context, store_path, write_json
+from errormap.stage import judge_from_params, log, stage_context, write_json
 from errormap.taxonomy import TaxonomyParams
 
 DIAGNOSES = "data/analysis/diagnoses.parquet"
@@ -28,12 +27,10 @@ def main() -> None:
         diagnoses = pd.read_parquet(DIAGNOSES)
         logging.getLogger("errormap.taxonomy").setLevel(logging.WARNING)  # the builds' splits: already shown by `taxonomy`
         taxonomy_params = TaxonomyParams.from_mapping({**params["taxonomy"], "seed": seeds[0]})
-
-        def judge_factory():
-            return build_judge(params["judge"], prompt_version=params["prompts"]["version"], store_path=store_path())
-
         result = asyncio.run(
-            stability(diagnoses, judge_factory, taxonomy_params, seeds, float(settings.get("jaccard", 0.5)))
+            stability(
+                diagnoses, lambda: judge_from_params(params), taxonomy_params, seeds, float(settings.get("jaccard", 0.5))
+            )
         )
         write_json(METRICS, result)
         summary = {k: result[k] for k in AGREEMENT_KEYS}

@@ -6,9 +6,8 @@ import asyncio
 
 import pandas as pd
 
-from errormap.judge import build_judge
 from errormap.progress import taxonomy_progress
-from errormap.stage import log, stage_context, store_path, write_json, write_parquet
+from errormap.stage import judge_from_params, log, stage_context, write_json, write_parquet
 from errormap.taxonomy import TaxonomyBuilder, TaxonomyParams, taxonomy_metrics
 
 DIAGNOSES = "data/analysis/diagnoses.parquet"
@@ -27,7 +26,7 @@ async def build(errors: pd.DataFrame, builder: TaxonomyBuilder):
 def main() -> None:
     with stage_context("taxonomy") as (params, tracker):
         diagnoses = pd.read_parquet(DIAGNOSES)
-        judge = build_judge(params["judge"], prompt_version=params["prompts"]["version"], store_path=store_path())
+        judge = judge_from_params(params)
         taxonomy_params = TaxonomyParams.from_mapping({**params["taxonomy"], "seed": int(params["seed"])})
         with taxonomy_progress("taxonomy") as update:
             builder = TaxonomyBuilder(judge, taxonomy_params, on_progress=update)

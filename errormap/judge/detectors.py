@@ -353,15 +353,15 @@ def _arithmetic_slip(output: str) -> tuple[str, float] | None:
 _PLAIN_NUMBER = re.compile(r"(?<![\d.])\d[\d,]*(?:\.\d+)?(?!\.?\d)")
 
 
+def _numbers_matching(pattern: re.Pattern[str], text: str) -> list[float]:
+    """The numbers the pattern finds in the text (its last group, or the whole match)."""
+    found = (parse_number(match.group(match.lastindex or 0)) for match in pattern.finditer(text))
+    return [value for value in found if value is not None]
+
+
 def _numbers_in(text: str) -> list[float]:
     """Every plain number standing in the text (not part of a longer number)."""
-    values = []
-    for match in _PLAIN_NUMBER.finditer(text):
-        try:
-            values.append(float(match.group(0).replace(",", "")))
-        except ValueError:
-            continue
-    return values
+    return _numbers_matching(_PLAIN_NUMBER, text)
 
 
 def _same_value(a: float, b: float) -> bool:
@@ -378,13 +378,7 @@ _COMPUTED = re.compile(r"=\s*\$?\s*(-?\d[\d,]*(?:\.\d+)?)")
 
 def _computed_in(text: str, value: float) -> bool:
     """Whether the text computes the value (it stands right after an equals sign)."""
-    for match in _COMPUTED.finditer(text):
-        try:
-            if _same_value(float(match.group(1).replace(",", "")), value):
-                return True
-        except ValueError:
-            continue
-    return False
+    return any(_same_value(number, value) for number in _numbers_matching(_COMPUTED, text))
 
 
 def _one_step_short(stated: float, expected: float, operands: list[float]) -> bool:
@@ -490,8 +484,7 @@ def numeric_error(view: CaseView) -> Diagnosis | None:
             f"task asks for a further step that gives {view.reference}.",
             [Criterion(criterion="Completes every step the task asks for", verdict=Verdict.not_met, evidence=view.final.quote), match_criterion],
         )
-    peer = next((p for p in view.case.other_correct_outputs if _computed_in(p, stated)), None)
-    if peer is not None and not _mentions_number(question, stated):
+    if any(_computed_in(p, stated) for p in view.case.other_correct_outputs) and not _mentions_number(question, stated):
         return _diagnosis(
             "Answered a different quantity",
             f"The final answer {view.final.text} is a quantity that correct solutions also compute along the way, "

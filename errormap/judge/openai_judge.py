@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import jinja2
 import openai
+from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -46,10 +46,6 @@ def _json_schema(schema: type[BaseModel]) -> dict[str, Any]:
     to a `$ref`; the SDK's own converter (the one `chat.completions.parse` uses) guarantees that.
     Shared between requests: treat the returned dict as read-only.
     """
-    try:
-        from openai.lib._pydantic import to_strict_json_schema
-    except ImportError:  # an SDK without it: pydantic's schema, which plain-JSON servers accept
-        return schema.model_json_schema()
     return to_strict_json_schema(schema)
 
 
@@ -151,30 +147,21 @@ def _connection_limits(max_concurrency: int) -> Any:
     )
 
 
-def _http_client(config: OpenAIJudgeConfig) -> Any | None:
-    """The HTTP client of the judge's OpenAI client (None: the SDK's default).
+def _http_client(config: OpenAIJudgeConfig) -> Any:
+    """The HTTP client of the judge's OpenAI client.
 
     `auto` prefers the SDK's aiohttp transport (`openai.DefaultAioHttpClient`): the default
     httpx connection pool costs about a millisecond of CPU per request at high concurrency
     (openai/openai-python#1596, encode/httpx#3215). Both raise the same SDK exceptions.
     """
-    backend = config.http_backend
-    try:
-        limits = _connection_limits(max(1, int(config.max_concurrency)))
-    except (AttributeError, TypeError):  # an SDK without these public helpers: keep its defaults
-        if backend == "aiohttp":
-            raise ValueError("judge.http_backend=aiohttp needs openai.DefaultAioHttpClient") from None
-        return None
-    if backend in ("auto", "aiohttp"):
+    limits = _connection_limits(max(1, int(config.max_concurrency)))
+    if config.http_backend in ("auto", "aiohttp"):
         try:
             return openai.DefaultAioHttpClient(limits=limits)
-        except (AttributeError, RuntimeError, ImportError) as exc:  # RuntimeError: openai[aiohttp] not installed
-            if backend == "aiohttp":
+        except RuntimeError as exc:  # the SDK's way of saying openai[aiohttp] is not installed
+            if config.http_backend == "aiohttp":
                 raise ValueError(f"judge.http_backend=aiohttp is unavailable: {exc}") from exc
-    try:
-        return openai.DefaultAsyncHttpxClient(limits=limits)
-    except AttributeError:
-        return None
+    return openai.DefaultAsyncHttpxClient(limits=limits)
 
 
 class OpenAIJudge:
@@ -208,10 +195,9 @@ class OpenAIJudge:
         )
         self._semaphore = asyncio.Semaphore(max(1, int(config.max_concurrency)))
         # System messages are static per (template, schema, structured mode): rendered once.
-        self._system_messages: dict[tuple[str, type[BaseModel], str], str | None] = {}
+        self._system_messages: dict[tuple[str, type[BaseModel], str], str] = {}
         self.requests_sent = 0
         self.retries = 0
-        self.wasted_usage = Usage()  # tokens of answers that were not valid JSON for the schema
 
     def fingerprint(self) -> dict[str, object]:
         return {
@@ -317,27 +303,17 @@ class OpenAIJudge:
         in_prompt = mode in ("none", "json_object")
         return {"schema_in_prompt": in_prompt, "schema_json": _json_schema_text(schema)}
 
-    def _system_message(self, template: str, schema: type[BaseModel], mode: str, **context: object) -> str:
-        """The rendered system template; cached when it depends on nothing but the schema context."""
+    def _system_message(self, template: str, schema: type[BaseModel], mode: str) -> str:
+        """The rendered system template, once per (template, schema, mode): it holds only static instructions."""
         key = (template, schema, mode)
-        cached = self._system_messages.get(key, "")
-        if cached:
-            return cached
-        schema_context = self._schema_context(schema, mode)
-        if cached is None:  # the template uses per-request context: render every time
-            return self.prompts.render(template, **context, **schema_context)
-        try:
-            text = self.prompts.render(template, **schema_context)
-        except jinja2.UndefinedError:
-            self._system_messages[key] = None
-            return self.prompts.render(template, **context, **schema_context)
-        self._system_messages[key] = text
-        return text
+        if key not in self._system_messages:
+            self._system_messages[key] = self.prompts.render(template, **self._schema_context(schema, mode))
+        return self._system_messages[key]
 
     def _messages(self, task: str, schema: type[BaseModel], mode: str, **context: object) -> list[dict[str, str]]:
-        """Like `PromptSet.messages` for one structured-output mode, with the static system message rendered once."""
+        """The system message (static, rendered once) then the per-case user message, for one structured-output mode."""
         return [
-            {"role": "system", "content": self._system_message(f"{task}_system", schema, mode, **context)},
+            {"role": "system", "content": self._system_message(f"{task}_system", schema, mode)},
             {"role": "user", "content": self.prompts.render(f"{task}_user", **context, **self._schema_context(schema, mode))},
         ]
 
@@ -412,7 +388,6 @@ class OpenAIJudge:
                         value, used = await self._request(render(self._mode), schema)
                     except InvalidJudgeOutput as exc:  # the server answered: its tokens were spent
                         usage = usage + exc.usage
-                        self.wasted_usage = self.wasted_usage + exc.usage
                         raise
                     usage = usage + used
         except Exception as exc:

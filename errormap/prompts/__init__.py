@@ -33,13 +33,6 @@ class PromptSet:
     def render(self, name: str, **context: object) -> str:
         return self._env.get_template(f"{name}.jinja").render(**context).strip()
 
-    def messages(self, task: str, **context: object) -> list[dict[str, str]]:
-        """System message (static per task) then the user message (per case)."""
-        return [
-            {"role": "system", "content": self.render(f"{task}_system", **context)},
-            {"role": "user", "content": self.render(f"{task}_user", **context)},
-        ]
-
 
 @lru_cache(maxsize=8)
 def prompt_set(version: str) -> PromptSet:
