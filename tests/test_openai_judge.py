@@ -119,7 +119,7 @@ def test_structured_output_request_and_parsed_answer() -> None:
     assert body["response_format"]["json_schema"]["name"] == "diagnosis"
     assert body["model"] == "judge-model" and body["temperature"] == 0.0
     system, user = body["messages"]
-    assert "[task:diagnosis]" in system["content"]
+    assert "first major error" in system["content"]
     assert "12 * 3 = 38" in user["content"] and "36" in user["content"]
     assert user["content"].index("Reference answer") < user["content"].index("Answer under review")
     assert answer.value.error_title == "Arithmetic calculation error"

@@ -189,7 +189,7 @@ TITLES = [
 def test_auto_diagnosis_is_valid_and_deterministic(auto_server: ScriptedServer) -> None:
     client = client_for(auto_server)
     user = "Question: 2+2?\nModel output: 5\n" + fenced({"output_text": "The answer is 5."})
-    first = Diagnosis.model_validate_json(ask(client, "You are a judge. [task:diagnosis]", user, "diagnosis"))
+    first = Diagnosis.model_validate_json(ask(client, "You are a judge. Be brief.", user, "diagnosis"))
     again = Diagnosis.model_validate_json(ask(client, "You are a judge.", user, "diagnosis"))
     assert first == again
     assert first.error_title in AutoResponder.ERROR_TITLES
@@ -205,7 +205,7 @@ def test_auto_diagnosis_is_valid_and_deterministic(auto_server: ScriptedServer) 
 def test_auto_category_list_groups_by_first_word(auto_server: ScriptedServer) -> None:
     client = client_for(auto_server)
     user = "Propose categories for these titles.\n" + fenced({"titles": TITLES, "max_categories": 3})
-    answer = CategoryList.model_validate_json(ask(client, "[task:category_list]", user, "category_list"))
+    answer = CategoryList.model_validate_json(ask(client, "Group these titles.", user, "category_list"))
     names = [c.name for c in answer.categories]
     assert 2 <= len(names) <= 3
     assert names[:2] == ["Arithmetic errors", "Wrong errors"]
@@ -224,8 +224,9 @@ def test_auto_category_list_returns_existing_categories(auto_server: ScriptedSer
         {"name": "Option choice", "description": "Picked the wrong option."},
     ]
     user = "Review these categories.\n" + fenced({"titles": TITLES, "max_categories": 5, "categories": existing})
-    # Marker-only detection: no response_format.
-    answer = CategoryList.model_validate_json(ask(client_for(auto_server), "Reviewer [task:category_list]", user))
+    # No response_format: the kind is read from the JSON schema written into the prompt.
+    system = "Reviewer. Reply matching this JSON schema:\n" + json.dumps(CategoryList.model_json_schema())
+    answer = CategoryList.model_validate_json(ask(client_for(auto_server), system, user))
     assert [c.model_dump() for c in answer.categories] == existing
 
 
@@ -239,7 +240,7 @@ def test_auto_classification_assigns_every_title(auto_server: ScriptedServer) ->
         {"titles": TITLES, "categories": categories}
     )
     answer = Classification.model_validate_json(
-        ask(client_for(auto_server), "[task:classification]", user, "classification")
+        ask(client_for(auto_server), "judge", user, "classification")
     )
     placed = {a.title: a.category for a in answer.assignments}
     assert list(placed) == TITLES
@@ -286,7 +287,7 @@ def test_subprocess_mode_serves_until_sigterm() -> None:
             base_url = line.split()[1]
             assert base_url.endswith("/v1")
             client = openai.OpenAI(base_url=base_url, api_key="test", max_retries=0, timeout=5)
-            content = ask(client, "[task:diagnosis]", "Model output: 5", "diagnosis")
+            content = ask(client, "judge", "Model output: 5", "diagnosis")
             assert Diagnosis.model_validate_json(content).error_title in AutoResponder.ERROR_TITLES
             client.close()
             proc.send_signal(signal.SIGTERM)

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ __all__ = [
     "Responder",
     "ScriptedResponder",
     "ScriptedServer",
+    "detect_task",
     "error_body",
     "json_reply",
     "main",
@@ -46,7 +47,14 @@ __all__ = [
 
 MODEL_IDS: tuple[str, ...] = ("errormap-test-judge",)
 TASKS: tuple[str, ...] = ("diagnosis", "category_list", "classification")
-_TASK_MARKER = re.compile(r"\[task:(diagnosis|category_list|classification)\]")
+# The title pydantic gives each answer model's JSON schema: how a prompt that carries the schema
+# (structured output off, or the plain-JSON fallback) names its task.
+SCHEMA_TITLES: dict[str, str] = {
+    "Diagnosis": "diagnosis",
+    "CategoryList": "category_list",
+    "Classification": "classification",
+}
+_JSON_DECODER = json.JSONDecoder()
 _JSON_FENCE = re.compile(r"```json[ \t]*\r?\n(.*?)```", re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -154,8 +162,8 @@ class EchoResponder:
 class AutoResponder:
     """Valid answers for errormap's three judge request kinds (``--mode auto``).
 
-    The kind comes from ``response_format.json_schema.name`` or, failing that, from a
-    ``[task:<kind>]`` marker in the system message. Inputs for ``category_list`` and
+    The kind comes from what the judge sends anyway (see :func:`detect_task`): the
+    structured-output schema name, or the JSON schema written into the prompt. Inputs for ``category_list`` and
     ``classification`` come from the last fenced ```` ```json ```` block of the last
     user message. Answers are deterministic functions of the request.
     """
@@ -179,8 +187,8 @@ class AutoResponder:
         task = detect_task(body)
         if task is None:
             return _bad_request(
-                "cannot tell the task: no response_format.json_schema.name in "
-                f"{TASKS} and no [task:...] marker in the system message"
+                f"cannot tell the task: no response_format.json_schema.name in {TASKS} and no JSON schema "
+                f"titled one of {tuple(SCHEMA_TITLES)} in the messages"
             )
         try:
             if task == "diagnosis":
@@ -250,18 +258,41 @@ class AutoResponder:
 
 
 def detect_task(body: dict[str, Any]) -> str | None:
-    """The request kind: from the json_schema name, else from the system-message marker."""
+    """The request kind, read only from what a real judge needs to send anyway.
+
+    With structured output it is ``response_format.json_schema.name``. Without it (``json_object``
+    or no response_format) the answer's JSON schema is written into the prompt, and its top-level
+    ``"title"`` (``Diagnosis``, ``CategoryList``, ``Classification``) names the kind. System and
+    developer messages are searched first, then the others. ``None`` when neither says.
+    """
     response_format = body.get("response_format")
     if isinstance(response_format, dict):
         schema = response_format.get("json_schema")
         if isinstance(schema, dict) and schema.get("name") in TASKS:
             return str(schema["name"])
-    for message in _messages(body):
-        if message.get("role") in ("system", "developer"):
-            match = _TASK_MARKER.search(_text_of(message.get("content")))
-            if match:
-                return match.group(1)
+    messages = _messages(body)
+    instructions = [m for m in messages if m.get("role") in ("system", "developer")]
+    others = [m for m in messages if m.get("role") not in ("system", "developer")]
+    for message in instructions + others:
+        for value in _json_objects(_text_of(message.get("content"))):
+            title = value.get("title")
+            if isinstance(title, str) and title in SCHEMA_TITLES and isinstance(value.get("properties"), dict):
+                return SCHEMA_TITLES[title]
     return None
+
+
+def _json_objects(text: str) -> Iterator[dict[str, Any]]:
+    """The outermost JSON objects embedded in ``text``, left to right."""
+    index = text.find("{")
+    while index != -1:
+        try:
+            value, end = _JSON_DECODER.raw_decode(text, index)
+        except json.JSONDecodeError:
+            index = text.find("{", index + 1)
+            continue
+        if isinstance(value, dict):
+            yield value
+        index = text.find("{", end)
 
 
 # --------------------------------------------------------------------------- helpers
