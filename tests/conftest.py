@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,28 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeou
     result = subprocess.run(command, cwd=cwd, env=env or pipeline_env(), capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return result
+
+
+def stored_answer_count(store: Path, kind: str = "diagnosis", timeout: float = 1.0) -> int:
+    """How many answers of `kind` an answer store holds, read while another process may be creating it.
+
+    0 while the store is not there yet in any usable form: no file, a file without the `answers` table
+    (created but not yet initialised), or a database locked beyond `timeout`. Read-only, so polling
+    never writes to the store it watches.
+    """
+    if not store.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)) as db:
+            return int(db.execute("SELECT COUNT(*) FROM answers WHERE kind = ?", (kind,)).fetchone()[0])
+    except sqlite3.OperationalError as exc:
+        if any(part in str(exc) for part in ("no such table", "locked", "busy", "unable to open")):
+            return 0
+        raise
+    except sqlite3.DatabaseError as exc:  # a header still being written
+        if "not a database" in str(exc):
+            return 0
+        raise
 
 
 @pytest.fixture

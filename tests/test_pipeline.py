@@ -13,7 +13,7 @@ import pytest
 from errormap.config import compose, load_params
 from errormap.taxonomy import Taxonomy
 from errormap.testing.openai_server import AutoResponder, ScriptedServer
-from tests.conftest import REPO, pipeline_env, run
+from tests.conftest import REPO, pipeline_env, run, stored_answer_count
 
 SECRET = "sk-test-0123456789abcdefSECRET"
 STAGES = ["prepare", "analyze", "taxonomy", "stability", "signatures", "report"]
@@ -143,7 +143,6 @@ def test_stage_metrics_files_are_declared_in_dvc_yaml() -> None:
 @pytest.mark.parametrize("stop_signal", ["SIGKILL", "SIGINT"])
 def test_a_stopped_analyze_loses_nothing_and_the_rerun_asks_only_for_the_rest(repo_copy: Path, stop_signal: str) -> None:
     import signal
-    import sqlite3
     import time
 
     env = pipeline_env({"ERRORMAP_TRACKING": "off"})
@@ -154,11 +153,8 @@ def test_a_stopped_analyze_loses_nothing_and_the_rerun_asks_only_for_the_rest(re
         failures = len(pd.read_parquet(repo_copy / "data/prepared/failures.parquet"))
         store = repo_copy / ".errormap" / "cache.sqlite"
 
-        def stored() -> int:
-            if not store.exists():
-                return 0
-            with sqlite3.connect(store) as db:
-                return int(db.execute("SELECT COUNT(*) FROM answers WHERE kind = 'diagnosis'").fetchone()[0])
+        def stored() -> int:  # the store may exist before its table does: that counts as none yet
+            return stored_answer_count(store, "diagnosis")
 
         process = subprocess.Popen([sys.executable, "stages/analyze.py"], cwd=repo_copy, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
