@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
+import pkgutil
+import textwrap
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +26,7 @@ from errormap.judge.detectors import (
     TITLE_FAMILIES,
     UNEXPLAINED_TITLE,
     CaseView,
+    Family,
     detect_language,
     diagnose_offline,
     quote,
@@ -296,12 +300,12 @@ def test_crafted_titles_have_families() -> None:
     assert UNEXPLAINED_TITLE not in TITLE_FAMILIES
 
 
-def test_literal_titles_in_source_have_families() -> None:
-    """Every title literal given to _diagnosis (directly or via `title = ...`) has a family."""
-    tree = ast.parse(inspect.getsource(detectors))
+def _literal_titles(source: str) -> set[str]:
+    """Every title literal given to make_diagnosis (directly or via `title = ...`) in the source."""
+    tree = ast.parse(textwrap.dedent(source))
     titles: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_diagnosis" and node.args:
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "make_diagnosis" and node.args:
             first = node.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 titles.add(first.value)
@@ -314,8 +318,41 @@ def test_literal_titles_in_source_have_families() -> None:
                         for constant in ast.walk(value):
                             if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
                                 titles.add(constant.value)
-    assert len(titles) >= 20
-    assert titles <= set(TITLE_FAMILIES) | {UNEXPLAINED_TITLE}
+    return titles
+
+
+def test_literal_titles_in_source_are_declared_by_their_detector() -> None:
+    """Each detector's @emits lists exactly the title literals in its body, and no module gives a title elsewhere."""
+    for detector in DETECTORS:
+        assert _literal_titles(inspect.getsource(detector)) == set(detector.titles), detector.__name__
+    in_modules = set()
+    for module in pkgutil.iter_modules(detectors.__path__, f"{detectors.__name__}."):
+        in_modules |= _literal_titles(inspect.getsource(importlib.import_module(module.name)))
+    assert len(in_modules) >= 20
+    assert in_modules - {UNEXPLAINED_TITLE} == set(TITLE_FAMILIES)
+
+
+def test_titles_emitted_on_the_test_cases_are_declared_by_the_detector() -> None:
+    """Every title a detector gives on the crafted cases is one it declares, and every declared title has a family."""
+    cases = [make_case(row[3], row[4], row[2], row[5]) for row in FIRES]
+    cases += [make_case(row[2], row[3], row[1], row[4]) for row in NEAR_MISSES]
+    cases.append(make_case("The flock eats 3.5 x 10 = 35 pounds.\nA: 35", "5", DUCKS).model_copy(
+        update={"other_correct_outputs": ["Ten ducks eat 3.5 * 10 = 35 pounds a week, so 35 / 7 = 5 pounds a day.\nA: 5"]}
+    ))
+    emitted: dict[str, set[str]] = {}
+    for case in cases:
+        view = CaseView(case)
+        for detector in DETECTORS:
+            diagnosis = detector(view)
+            if diagnosis is not None:
+                assert diagnosis.error_title in detector.titles, (detector.__name__, diagnosis.error_title)
+                emitted.setdefault(detector.__name__, set()).add(diagnosis.error_title)
+    assert set(emitted) == {d.__name__ for d in DETECTORS}
+    assert set().union(*emitted.values()) == set(TITLE_FAMILIES)
+    for detector in DETECTORS:
+        for title, family in detector.titles.items():
+            assert TITLE_FAMILIES[title] == family
+            assert family in vars(Family).values(), (title, family)
 
 
 # --------------------------------------------------------------------------------------------
