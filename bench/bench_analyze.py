@@ -38,8 +38,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from errormap.analysis import diagnose_all
-from errormap.judge import AnswerStore, OpenAIJudge, OpenAIJudgeConfig
+from errormap.judge import AnswerStore, OpenAIJudge
 from errormap.schemas import FailureCase
+from errormap.testing.defaults import openai_judge_config
 
 RATIO_TARGET = 1.25
 CPU_MS_TARGET = 2.0
@@ -235,7 +236,7 @@ class Result:
 
 def run_once(label: str, cases: list[FailureCase], server: Server, args: argparse.Namespace,
              store: AnswerStore | None, profiler: cProfile.Profile | None = None) -> Result:
-    config = OpenAIJudgeConfig(model="bench", base_url=server.base_url, api_key_env=None,
+    config = openai_judge_config(model="bench", base_url=server.base_url, api_key_env=None,
                                max_concurrency=args.concurrency, max_retries=0, timeout=30)
 
     async def main() -> Result:

@@ -20,12 +20,14 @@ import logging
 import sys
 from pathlib import Path
 
-from errormap.analysis import build_cases, diagnose_all
-from errormap.config import compose
-from errormap.data import load_results, mark_failures, sample_failures, success_thresholds
 from errormap.judge import OfflineJudge
-from errormap.quality import apply_taxonomy, coverage_report, stability
-from errormap.taxonomy import ROOT_ID, TaxonomyBuilder, TaxonomyParams, coverage
+from errormap.settings import default_settings
+from errormap.steps.analyze import analyze
+from errormap.steps.prepare import prepare
+from errormap.steps.taxonomy import build_taxonomy
+from errormap.taxonomy import ROOT_ID, TaxonomyBuilder, coverage
+from errormap.taxonomy.apply import apply_taxonomy
+from errormap.taxonomy.quality import coverage_report, stability
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,15 +41,12 @@ def main() -> int:
         print(f"{args.input_dir} not found", file=sys.stderr)
         return 1
     logging.getLogger("errormap").setLevel(logging.WARNING)
-    settings = compose(REPO / "conf")
-    seed = int(settings["seed"])
-    params = TaxonomyParams.from_mapping({**settings["taxonomy"], "seed": seed})
-
-    results = load_results(args.input_dir)
-    marked = mark_failures(results, success_thresholds(results, None, None, 0.7))
-    failures = sample_failures(marked, seed=seed)
-    errors, _ = asyncio.run(diagnose_all(build_cases(marked, failures, seed=seed), OfflineJudge()))
-    taxonomy, _ = asyncio.run(TaxonomyBuilder(OfflineJudge(), params).build(errors))
+    settings = default_settings()
+    seed, config = settings.seed, settings.taxonomy
+    prepared = prepare(settings, args.input_dir)
+    errors = asyncio.run(analyze(prepared.results, prepared.failures, settings, OfflineJudge())).diagnoses
+    taxonomy = asyncio.run(build_taxonomy(errors, settings, OfflineJudge())).taxonomy
+    results = prepared.results
     print(f"{args.input_dir}: {len(results)} rows, {len(errors)} failures diagnosed, depth {taxonomy.depth()}")
     def show(node_id: str) -> None:
         for child in taxonomy.children(node_id):
@@ -57,13 +56,13 @@ def main() -> int:
     show(ROOT_ID)
     print("coverage", json.dumps({k: round(v, 4) for k, v in coverage(taxonomy).items()}))
 
-    result = asyncio.run(stability(errors, OfflineJudge, params, args.seeds))
+    result = asyncio.run(stability(errors, OfflineJudge, config, args.seeds))
     result.pop("pairs")
     print("stability", json.dumps(result))
 
     half = errors.sample(frac=0.5, random_state=seed)
-    induced, _ = asyncio.run(TaxonomyBuilder(OfflineJudge(), params).build(half))
-    applied, _, stats = asyncio.run(apply_taxonomy(induced, errors.drop(half.index), OfflineJudge(), params))
+    induced, _ = asyncio.run(TaxonomyBuilder(OfflineJudge(), config, seed).build(half))
+    applied, _, stats = asyncio.run(apply_taxonomy(induced, errors.drop(half.index), OfflineJudge(), config, seed))
     print("induced on one half, applied to the other", json.dumps(coverage_report(applied, stats.classification_fallbacks)))
     return 0
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import hashlib
 import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from errormap.judge import Judge, JudgeError
 from errormap.schemas import FailureCase, Usage
+from errormap.seeding import derived_seed
 
 DIAGNOSIS_COLUMNS = [
     "failure_id",
@@ -43,13 +42,17 @@ def _has_reasoning(text: str) -> bool:
     return len(text.strip()) >= REASONING_MIN_CHARS or "\n" in text.strip()
 
 
-def _rng_for(seed: int, key: str) -> np.random.Generator:
-    digest = hashlib.sha256(f"{seed}\x1f{key}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+def peer_rank(seed: int, dataset: str, example_id: str, model: str) -> int:
+    """A candidate peer's rank key on one example: fixed by its own name, whoever else answered."""
+    return derived_seed(seed, "peer", dataset, example_id, model)
 
 
 def build_cases(marked: pd.DataFrame, failures: pd.DataFrame, *, k_correct: int = 3, seed: int = 0) -> list[FailureCase]:
-    """One case per sampled failure, with up to k correct outputs of other models on the same example."""
+    """One case per sampled failure, with up to k correct outputs of other models on the same example.
+
+    Peers with reasoning come first, then by a hash of (seed, example, peer model): adding a model
+    changes a failure's peers only where the new model ranks into its top k.
+    """
     by_example: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
     for dataset, example_id, model, output, is_failure in zip(
         marked["dataset"], marked["example_id"], marked["model"], marked["output_text"], marked["is_failure"]
@@ -59,10 +62,8 @@ def build_cases(marked: pd.DataFrame, failures: pd.DataFrame, *, k_correct: int 
     for row in failures.itertuples(index=False):
         peers = sorted(p for p in by_example[(row.dataset, row.example_id)] if p[0] != row.model)
         correct = [p for p in peers if not p[2]]
-        order = _rng_for(seed, row.failure_id).permutation(len(correct)) if correct else []
-        shuffled = [correct[i] for i in order]
-        shuffled.sort(key=lambda p: not _has_reasoning(p[1]))
-        chosen = shuffled[: max(0, int(k_correct))]
+        correct.sort(key=lambda p: (not _has_reasoning(p[1]), peer_rank(seed, row.dataset, row.example_id, p[0])))
+        chosen = correct[: max(0, int(k_correct))]
         reference = row.correct_answer if isinstance(row.correct_answer, str) else None
         cases.append(
             FailureCase(
@@ -155,10 +156,13 @@ async def diagnose_all(
         row = _row(case, judge)
         try:
             answer = await judge.diagnose(case)
-        except JudgeError as exc:
+        except JudgeError as exc:  # kept as a row, with what its attempts cost
             stats.failed += 1
+            stats.requests += exc.requests
+            stats.usage = stats.usage + exc.usage
             row.update(status="failed", error=str(exc), error_title=None, error_summary=None, criteria="[]",
-                       prompt_tokens=0, completion_tokens=0, requests=0, cached=False)
+                       prompt_tokens=exc.usage.prompt_tokens, completion_tokens=exc.usage.completion_tokens,
+                       requests=exc.requests, cached=False)
         else:
             if not answer.cached:  # tokens of stored answers were spent by an earlier run
                 stats.usage = stats.usage + answer.usage

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from errormap import __version__
+from errormap.errors import UserError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -23,11 +24,12 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _config_compose(args: argparse.Namespace) -> int:
     from errormap.config import compose, load_params, write_params
+    from errormap.settings import validate
 
     config = compose(args.conf_dir, args.overrides)
+    validate(config, f"{args.conf_dir}/")  # a typo in conf/ fails here, naming the key
     if args.check:
-        current = load_params(args.output)
-        if current != config:
+        if load_params(args.output) != config:
             print(f"{args.output} is out of date with {args.conf_dir}/: run `errormap config compose`", file=sys.stderr)
             return 1
         print(f"{args.output} matches {args.conf_dir}/")
@@ -81,9 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("input_dir", type=Path, help="directory of .csv/.jsonl/.parquet results")
     validate.set_defaults(handler=_validate)
 
-    from errormap.quality_cli import add_taxonomy_commands
+    from errormap.atlas_cli import add_atlas_commands
+    from errormap.taxonomy_cli import add_taxonomy_commands
 
     add_taxonomy_commands(commands)
+    add_atlas_commands(commands)
     return parser
 
 
@@ -92,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (FileNotFoundError, ValueError, *_configuration_errors()) as exc:
+    except (UserError, FileNotFoundError, ValueError, *_configuration_errors()) as exc:
         print(f"errormap {args.command}: {exc}", file=sys.stderr)
         return 1
 

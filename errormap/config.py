@@ -50,8 +50,3 @@ def load_params(path: Path | str = PARAMS_FILE) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         raise ValueError(f"{path} must hold a mapping at the top level")
     return loaded
-
-
-def params_in_sync(conf_dir: Path | str = CONF_DIR, params_path: Path | str = PARAMS_FILE) -> bool:
-    """Whether params.yaml equals a fresh composition of conf/ with no overrides."""
-    return load_params(params_path) == compose(conf_dir)

@@ -16,6 +16,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from errormap.errors import UserError
+from errormap.seeding import rng_for
+
 REQUIRED_COLUMNS = ("example_id", "model", "input_text", "output_text", "score")
 OPTIONAL_COLUMNS = ("correct_answer", "dataset")
 KEY_COLUMNS = ("dataset", "example_id", "model")
@@ -42,7 +45,7 @@ class Problem:
         return f"{', '.join(where)}: {self.message}"
 
 
-class InputValidationError(ValueError):
+class InputValidationError(UserError, ValueError):
     """Raised when benchmark results cannot be used; lists every problem found (up to a limit)."""
 
     def __init__(self, problems: list[Problem]):
@@ -294,11 +297,6 @@ def mark_failures(results: pd.DataFrame, thresholds: Mapping[str, float]) -> pd.
     return marked
 
 
-def _group_seed(seed: int, model: str, dataset: str) -> int:
-    digest = hashlib.sha256(f"{seed}\x1f{model}\x1f{dataset}".encode()).digest()
-    return int.from_bytes(digest[:8], "little")
-
-
 def sample_failures(
     marked: pd.DataFrame,
     *,
@@ -323,7 +321,7 @@ def sample_failures(
         size = math.ceil(ratio * len(group))
         if max_per_group is not None:
             size = min(size, int(max_per_group))
-        rng = np.random.default_rng(_group_seed(seed, str(model), str(dataset)))
+        rng = rng_for(seed, model, dataset)
         chosen = np.sort(rng.choice(len(group), size=size, replace=False))
         picked.append(group.iloc[chosen])
     if not picked:

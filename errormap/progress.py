@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,14 +16,15 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from errormap.analysis import RunStats
-from errormap.taxonomy import BuildStats
+from errormap.console import console
 
-console = Console(stderr=True)
+if TYPE_CHECKING:
+    from errormap.analysis import RunStats
+    from errormap.taxonomy.builder import BuildStats
 
 
 @contextmanager
-def judge_progress(description: str, total: int) -> Iterator[callable]:
+def judge_progress(description: str, total: int) -> Iterator[Callable[[RunStats], None]]:
     """Yields a callback that takes RunStats and redraws the bar."""
     progress = Progress(
         TextColumn("[bold]{task.description}"),
@@ -55,7 +56,7 @@ def judge_progress(description: str, total: int) -> Iterator[callable]:
 
 
 @contextmanager
-def taxonomy_progress(description: str) -> Iterator[callable]:
+def taxonomy_progress(description: str) -> Iterator[Callable[[str, BuildStats], None]]:
     """Yields a callback for `TaxonomyBuilder(on_progress=...)`: the last step, requests and tokens so far.
 
     The number of requests of a build is not known in advance (it depends on how the tree

@@ -14,9 +14,8 @@ import plotly.colors
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from errormap.schemas import HARD_TO_ANALYZE, OTHER
-from errormap.signatures import category_shares
-from errormap.taxonomy import ROOT_ID, Taxonomy, TaxonomyNode, coverage
+from errormap.signatures import shares_table
+from errormap.taxonomy.model import HARD_TO_ANALYZE, OTHER, ROOT_ID, Taxonomy, TaxonomyNode, coverage
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEXT_LIMIT = 1500
@@ -33,6 +32,7 @@ class ReportInputs:
     diagnoses: pd.DataFrame
     failures: pd.DataFrame
     comparisons: pd.DataFrame
+    signatures: dict[str, Any]
     prepare_metrics: dict[str, Any]
     examples_per_category: int = 3
     params: dict[str, Any] = field(default_factory=dict)
@@ -182,15 +182,17 @@ def _tree(taxonomy: Taxonomy) -> dict[str, list[Any]]:
 def render_report(inputs: ReportInputs, path: Path | str) -> Path:
     """Write the self-contained HTML report (plotly.js is embedded: no network needed to view it)."""
     taxonomy = inputs.taxonomy
+    level = int(inputs.signatures["level"])
     top_level = [n.name for n in taxonomy.children(ROOT_ID)]
-    colours = category_colours(top_level)
+    at_level = [n.name for n in taxonomy.nodes if n.depth == level]  # the taxonomy's order at the signatures' depth
+    colours = category_colours(top_level if level == 1 else top_level + at_level)
     figures = {
         "sunburst": sunburst(taxonomy, colours),
-        "signatures": stacked_shares(category_shares(inputs.assignments, "model"), "model", colours, top_level),
-        "profiles": stacked_shares(category_shares(inputs.assignments, "dataset"), "dataset", colours, top_level),
+        "signatures": stacked_shares(shares_table(inputs.signatures, "models"), "model", colours, at_level),
+        "profiles": stacked_shares(shares_table(inputs.signatures, "datasets"), "dataset", colours, at_level),
     }
     if len(inputs.comparisons):
-        figures["heatmap"] = signature_heatmap(inputs.comparisons, top_level)
+        figures["heatmap"] = signature_heatmap(inputs.comparisons, at_level)
     charts = {name: fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{name}") for name, fig in figures.items()}
     failed = inputs.diagnoses[inputs.diagnoses["status"] != "ok"]
     significant = inputs.comparisons[inputs.comparisons["significant"]] if len(inputs.comparisons) else inputs.comparisons
@@ -211,6 +213,7 @@ def render_report(inputs: ReportInputs, path: Path | str) -> Path:
         judge=taxonomy.judge_id,
         prompt_version=taxonomy.prompt_version,
         root_id=ROOT_ID,
+        level=level,
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

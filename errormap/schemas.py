@@ -6,9 +6,6 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-OTHER = "Other"
-HARD_TO_ANALYZE = "Hard to analyze"
-RESERVED_CATEGORY_NAMES = {OTHER, HARD_TO_ANALYZE}
 GENERIC_CATEGORY_NAMES = {"other", "misc", "miscellaneous", "general", "various", "hard to analyze"}
 MAX_NAME_WORDS = 5  # a category name names one skill or failure mode in a few words
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,9 +35,14 @@ def category_shares(assignments: pd.DataFrame, by: str, level: int = 1) -> pd.Da
     return counts[["group", "category_id", "category", "count", "share"]]
 
 
-def signature_matrix(shares: pd.DataFrame) -> pd.DataFrame:
-    """Groups as rows, categories as columns, shares as values (0 where a group has none)."""
-    return shares.pivot_table(index="group", columns="category", values="share", fill_value=0.0)
+def shares_table(document: dict[str, Any], section: str) -> pd.DataFrame:
+    """The long table of `category_shares` read back from a signatures document ("models" or "datasets")."""
+    rows = [
+        (group, category_id, c["name"], c["count"], c["share"])
+        for group, entry in document[section].items()
+        for category_id, c in entry["categories"].items()
+    ]
+    return pd.DataFrame(rows, columns=["group", "category_id", "category", "count", "share"])
 
 
 def compare_groups(assignments: pd.DataFrame, by: str = "model", level: int = 1) -> pd.DataFrame:

@@ -1,54 +1,52 @@
-"""What every stage script shares: params, logging, tracking, readable errors, file writing."""
+"""What every stage script shares: typed settings, quiet logging, tracking, readable errors, the answer store."""
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
 from rich.logging import RichHandler
 
-from errormap.config import load_params
-from errormap.data import InputValidationError
-from errormap.judge import Judge, JudgeError, build_judge
-from errormap.progress import console
+from errormap.console import console
+from errormap.errors import UserError
+from errormap.settings import PARAMS_FILE, Settings, load_settings
 from errormap.tracking import Tracker, default_tracker, repository_root
 
 log = logging.getLogger("errormap")
+LOG_LEVEL_ENV = "ERRORMAP_LOG_LEVEL"
 
 
-class StageError(RuntimeError):
-    """A stage cannot finish; the message says why and what to do."""
+def setup_logging() -> None:
+    """errormap's own messages at INFO; every other library (HTTP clients, MLflow...) at WARNING.
 
-
-def setup_logging(level: int = logging.INFO) -> None:
+    ERRORMAP_LOG_LEVEL=DEBUG brings back everything, the judge's request log included.
+    """
+    level = os.environ.get(LOG_LEVEL_ENV, "").upper()
+    verbose = level in ("DEBUG", "INFO") and level
     logging.basicConfig(
-        level=level,
+        level=verbose or logging.WARNING,
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False, rich_tracebacks=False)],
         force=True,
     )
-    for noisy in ("httpx", "openai", "mlflow", "alembic", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    log.setLevel(verbose or logging.INFO)
 
 
 @contextmanager
-def stage_context(name: str, params_path: str = "params.yaml") -> Iterator[tuple[dict[str, Any], Tracker]]:
-    """Load params, open the tracking run, and turn known errors into a short message and exit code."""
+def stage_context(name: str, params_path: str = PARAMS_FILE) -> Iterator[tuple[Settings, Tracker]]:
+    """Validate the settings, open the tracking run, and turn user errors into one line and exit code 1."""
     setup_logging()
     try:
-        params = load_params(params_path)
-        tracking = params.get("tracking", {}) or {}
-        tracker = default_tracker(bool(tracking.get("enabled", True)))
-        with tracker.stage(name, params):
-            yield params, tracker
-    except (InputValidationError, StageError, JudgeError, FileNotFoundError, ValueError) as exc:
-        console.print(f"[bold red]errormap {name} failed:[/] {exc}")
+        settings = load_settings(params_path)
+        tracker = default_tracker(settings.tracking.enabled, settings.tracking.experiment)
+        with tracker.stage(name, settings.model_dump(mode="json")):
+            yield settings, tracker
+    except (UserError, FileNotFoundError, ValueError) as exc:
+        console.print(f"[bold red]errormap {name} failed:[/] {exc}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         console.print(
@@ -58,32 +56,6 @@ def stage_context(name: str, params_path: str = "params.yaml") -> Iterator[tuple
         sys.exit(130)
 
 
-def judge_from_params(params: Mapping[str, Any]) -> Judge:
-    """The judge the composed params configure, with the project's answer store."""
-    return build_judge(params["judge"], prompt_version=params["prompts"]["version"], store_path=store_path())
-
-
 def store_path() -> Path:
     """The judge answer store, outside DVC outputs so interrupted runs keep what was answered."""
     return repository_root() / ".errormap" / "cache.sqlite"
-
-
-def write_json(path: Path | str, document: Any) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
-    return path
-
-
-def write_parquet(path: Path | str, frame: pd.DataFrame) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(path, index=False)
-    return path
-
-
-def write_csv(path: Path | str, frame: pd.DataFrame) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
-    return path

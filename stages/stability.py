@@ -5,37 +5,28 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import pandas as pd
-
-from errormap.quality import stability
-from errormap.stage import judge_from_params, log, stage_context, write_json
-from errormap.taxonomy import TaxonomyParams
-
-DIAGNOSES = "data/analysis/diagnoses.parquet"
-METRICS = "metrics/stability.json"
-AGREEMENT_KEYS = ("adjusted_rand_index", "normalized_mutual_info", "matched_precision", "matched_recall")
+from errormap import artifacts
+from errormap.judge import judge_from_settings
+from errormap.stage import log, stage_context, store_path
+from errormap.steps.stability import AGREEMENT_KEYS, measure_stability, skipped
 
 
 def main() -> None:
-    with stage_context("stability") as (params, tracker):
-        settings = params.get("stability") or {}
-        seeds = [int(s) for s in settings.get("seeds") or []]
-        if len(seeds) < 2:
-            write_json(METRICS, {"seeds": seeds, "skipped": "stability.seeds lists fewer than two seeds"})
-            log.info("stability: skipped (stability.seeds lists fewer than two seeds)")
+    with stage_context("stability") as (settings, tracker):
+        reason = skipped(settings)
+        if reason:
+            artifacts.STABILITY_METRICS.write({"seeds": list(settings.stability.seeds), "skipped": reason})
+            log.info("stability: skipped (%s)", reason)
             return
-        diagnoses = pd.read_parquet(DIAGNOSES)
         logging.getLogger("errormap.taxonomy").setLevel(logging.WARNING)  # the builds' splits: already shown by `taxonomy`
-        taxonomy_params = TaxonomyParams.from_mapping({**params["taxonomy"], "seed": seeds[0]})
-        result = asyncio.run(
-            stability(
-                diagnoses, lambda: judge_from_params(params), taxonomy_params, seeds, float(settings.get("jaccard", 0.5))
-            )
-        )
-        write_json(METRICS, result)
+        diagnoses = artifacts.DIAGNOSES.read()
+        result = asyncio.run(measure_stability(diagnoses, settings, lambda: judge_from_settings(settings, store_path())))
+        artifacts.STABILITY_METRICS.write(result)
         summary = {k: result[k] for k in AGREEMENT_KEYS}
         tracker.log_metrics({f"stability_{k}": v for k, v in summary.items()})
-        log.info("stability over seeds %s: %s", seeds, ", ".join(f"{k} {v:.3f}" for k, v in summary.items()))
+        log.info(
+            "stability over seeds %s: %s", result["seeds"], ", ".join(f"{k} {v:.3f}" for k, v in summary.items())
+        )
 
 
 if __name__ == "__main__":

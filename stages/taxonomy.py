@@ -4,42 +4,26 @@ from __future__ import annotations
 
 import asyncio
 
-import pandas as pd
-
+from errormap import artifacts
+from errormap.judge import judge_from_settings
 from errormap.progress import taxonomy_progress
-from errormap.stage import judge_from_params, log, stage_context, write_json, write_parquet
-from errormap.taxonomy import TaxonomyBuilder, TaxonomyParams, taxonomy_metrics
-
-DIAGNOSES = "data/analysis/diagnoses.parquet"
-TAXONOMY = "data/taxonomy/taxonomy.json"
-ASSIGNMENTS = "data/taxonomy/assignments.parquet"
-METRICS = "metrics/taxonomy.json"
-
-
-async def build(errors: pd.DataFrame, builder: TaxonomyBuilder):
-    try:
-        return await builder.build(errors)
-    finally:
-        await builder.judge.aclose()
+from errormap.stage import log, stage_context, store_path
+from errormap.steps.taxonomy import build_taxonomy
 
 
 def main() -> None:
-    with stage_context("taxonomy") as (params, tracker):
-        diagnoses = pd.read_parquet(DIAGNOSES)
-        judge = judge_from_params(params)
-        taxonomy_params = TaxonomyParams.from_mapping({**params["taxonomy"], "seed": int(params["seed"])})
+    with stage_context("taxonomy") as (settings, tracker):
+        diagnoses = artifacts.DIAGNOSES.read()
         with taxonomy_progress("taxonomy") as update:
-            builder = TaxonomyBuilder(judge, taxonomy_params, on_progress=update)
-            taxonomy, assignments = asyncio.run(build(diagnoses, builder))
-        write_json(TAXONOMY, taxonomy.model_dump(mode="json"))
-        write_parquet(ASSIGNMENTS, assignments)
-        metrics = taxonomy_metrics(taxonomy, builder.stats)
-        write_json(METRICS, metrics)
-        tracker.log_metrics(metrics)
-        tracker.log_artifact(TAXONOMY)
+            result = asyncio.run(build_taxonomy(diagnoses, settings, judge_from_settings(settings, store_path()), update))
+        artifacts.TAXONOMY.write(result.taxonomy)
+        artifacts.ASSIGNMENTS.write(result.assignments)
+        artifacts.TAXONOMY_METRICS.write(result.metrics)
+        tracker.log_metrics(result.metrics)
+        tracker.log_artifact(artifacts.TAXONOMY.path)
         log.info(
             "taxonomy: %s categories per level, coverage %.3f",
-            metrics["categories_per_level"], metrics["coverage"],
+            result.metrics["categories_per_level"], result.metrics["coverage"],
         )
 
 

@@ -13,12 +13,6 @@ from pathlib import Path
 import pytest
 
 from errormap.analysis import build_cases
-from errormap.data import (
-    load_results,
-    mark_failures,
-    sample_failures,
-    success_thresholds,
-)
 from errormap.demo import generate_demo
 from errormap.judge import detectors
 from errormap.judge.detectors import (
@@ -33,6 +27,8 @@ from errormap.judge.detectors import (
     words_to_number,
 )
 from errormap.schemas import Diagnosis, FailureCase, Verdict
+from errormap.settings import default_settings
+from errormap.steps.prepare import prepare
 
 MET, PART, NOT, ABSENT = Verdict.met, Verdict.partially, Verdict.not_met, Verdict.absent
 
@@ -537,10 +533,9 @@ def test_quote_is_a_verbatim_prefix() -> None:
 def demo_diagnoses(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[FailureCase, Diagnosis]]:
     directory: Path = tmp_path_factory.mktemp("demo")
     generate_demo(directory)
-    results = load_results(directory)
-    marked = mark_failures(results, success_thresholds(results, None, None, 0.7))
-    failures = sample_failures(marked)
-    cases = build_cases(marked, failures)
+    prepared = prepare(default_settings(), directory)
+    marked, failures = prepared.results, prepared.failures
+    cases = build_cases(marked, failures, seed=default_settings().seed)
     assert len(cases) == len(failures) > 100
     return [(case, diagnose_offline(case)) for case in cases]
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from errormap.analysis import diagnose_all
-from errormap.judge import AnswerStore, JudgeError, OpenAIJudge, OpenAIJudgeConfig, TitleCount
+from errormap.judge import AnswerStore, JudgeError, OpenAIJudge, TitleCount
 from errormap.schemas import CategoryDraft, FailureCase
+from errormap.testing.defaults import openai_judge
 from errormap.testing.openai_server import (
     AutoResponder,
     Reply,
@@ -47,7 +48,7 @@ def make_judge(server: ScriptedServer, store: AnswerStore | None = None, **overr
     settings = dict(model="judge-model", base_url=server.base_url, api_key_env=None, timeout=5.0,
                     max_retries=3, retry_base_delay=0.01, max_concurrency=8)
     settings.update(overrides)
-    return OpenAIJudge(OpenAIJudgeConfig(**settings), store=store)  # type: ignore[arg-type]
+    return openai_judge(store, **settings)
 
 
 def run(coro):
@@ -87,7 +88,7 @@ def test_strict_mode_problems_finds_what_pydantic_emits() -> None:
 
 
 def test_structured_output_schemas_satisfy_strict_mode() -> None:
-    from errormap.judge.openai_judge import SCHEMA_NAMES
+    from errormap.judge.tasks import SCHEMA_NAMES
 
     categories = [CategoryDraft(name="Calculation errors", description="Numbers computed wrongly.")]
     replies = [json_reply(DIAGNOSIS), json_reply({"categories": [c.model_dump() for c in categories]}),
@@ -244,26 +245,27 @@ def test_store_makes_a_rerun_send_zero_requests(tmp_path: Path) -> None:
     assert first["error_title"].tolist() == second["error_title"].tolist()
 
 
-def test_adding_a_model_only_sends_its_failures(tmp_path: Path) -> None:
+def test_adding_a_model_sends_its_failures_and_those_whose_peers_changed(tmp_path: Path) -> None:
+    """A stored answer is reused only for the same request: a failure shown other peers is asked again."""
     store_path = tmp_path / "cache.sqlite"
     old = [case(m, f"e{i}") for m in ("m1", "m2") for i in range(3)]
     new = [case("m3", f"e{i}").model_copy(update={"output_text": f"m3 reasons: 12 * 3 = 3{i}."}) for i in range(3)]
     with ScriptedServer(AutoResponder()) as server:
         run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), old))
         before = server.request_count
-        # the new model changes which correct outputs the old failures are shown: still cached
-        shifted = [c.model_copy(update={"other_correct_outputs": ["new ref"], "other_models": ["m3"]}) for c in old]
+        # the new model ranks into the peers of the e0 failures only
+        shifted = [
+            c.model_copy(update={"other_correct_outputs": ["m3: 36"], "other_models": ["m3"]}) if c.example_id == "e0" else c
+            for c in old
+        ]
         frame, stats = run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), shifted + new))
         sent = [r["messages"][1]["content"] for r in server.requests[before:]]
-    assert before == 6 and len(sent) == 3
-    assert sorted(next(line for line in text.splitlines() if "m3 reasons" in line) for text in sent) == [
-        f"m3 reasons: 12 * 3 = 3{i}." for i in range(3)
-    ]
-    assert stats.cached == 6 and stats.requests == 3
-    # a stored diagnosis names the peers the judge saw when it was made, not this run's
-    cached_rows = frame[frame["model"].isin(["m1", "m2"])]
-    assert set(cached_rows["reference_models"]) == {json.dumps(["m2"])}
-    assert set(frame.loc[frame["model"] == "m3", "reference_models"]) == {json.dumps(["m2"])}
+    assert before == 6 and len(sent) == 5
+    assert sum("m3 reasons" in text for text in sent) == 3
+    assert sum("m3: 36" in text for text in sent) == 2  # the e0 failures of m1 and m2, with their new peer
+    assert stats.cached == 4 and stats.requests == 5
+    by_failure = dict(zip(frame["failure_id"], frame["reference_models"]))
+    assert by_failure["e0-m1"] == json.dumps(["m3"]) and by_failure["e1-m1"] == json.dumps(["m2"])
 
 
 def test_token_metrics_count_what_this_run_spent(tmp_path: Path) -> None:

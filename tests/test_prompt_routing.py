@@ -11,8 +11,9 @@ from typing import Any
 import jinja2
 import pytest
 
-from errormap.judge import OpenAIJudge, OpenAIJudgeConfig, TitleCount
+from errormap.judge import OpenAIJudge, TitleCount
 from errormap.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase
+from errormap.testing.defaults import openai_judge_config
 from errormap.testing.openai_server import MODEL_IDS, AutoResponder, Reply, ScriptedServer, detect_task
 
 PROMPTS = Path(__file__).resolve().parents[1] / "errormap" / "prompts"
@@ -95,7 +96,7 @@ class Routing:
 
 
 def _ask_every_kind(server: ScriptedServer, mode: str) -> list[Any]:
-    judge = OpenAIJudge(OpenAIJudgeConfig(  # type: ignore[arg-type]
+    judge = OpenAIJudge(openai_judge_config(  # type: ignore[arg-type]
         model="judge-model", base_url=server.base_url, api_key_env=None, timeout=5.0,
         max_retries=1, retry_base_delay=0.01, structured_output=mode,
     ))

@@ -9,9 +9,10 @@ import re
 import pandas as pd
 import pytest
 
-from errormap.judge import OpenAIJudge, OpenAIJudgeConfig
-from errormap.quality import agreement, compare_versions, matched_categories, stability
-from errormap.taxonomy import TaxonomyBuilder, TaxonomyParams
+from errormap.judge import OpenAIJudge
+from errormap.taxonomy import TaxonomyBuilder
+from errormap.taxonomy.quality import agreement, compare_versions, matched_categories, stability
+from errormap.testing.defaults import openai_judge_config, taxonomy_config
 from errormap.testing.openai_server import Reply, ScriptedServer, json_reply
 
 MULTIPLICATION = [f"multiplication slip {i}" for i in range(8)]
@@ -60,12 +61,12 @@ class CuttingJudge:
 
 def build(choose, seed: int = 1):
     with ScriptedServer(CuttingJudge(choose)) as server:
-        judge = OpenAIJudge(OpenAIJudgeConfig(model="cut", base_url=server.base_url, api_key_env=None, max_retries=1))
-        params = TaxonomyParams(max_categories=2, max_depth=1, rare_share=0.0, seed=seed)
+        judge = OpenAIJudge(openai_judge_config(model="cut", base_url=server.base_url, api_key_env=None, max_retries=1))
+        params = taxonomy_config(max_categories=2, max_depth=1, rare_share=0.0)
 
         async def go():
             try:
-                return await TaxonomyBuilder(judge, params).build(errors_frame(TITLES))
+                return await TaxonomyBuilder(judge, params, seed).build(errors_frame(TITLES))
             finally:
                 await judge.aclose()
 
@@ -117,9 +118,9 @@ def test_stability_reports_disagreement_between_seeds() -> None:
 
     with ScriptedServer(CuttingJudge(choose)) as server:
         def judge_factory():
-            return OpenAIJudge(OpenAIJudgeConfig(model="cut", base_url=server.base_url, api_key_env=None))
+            return OpenAIJudge(openai_judge_config(model="cut", base_url=server.base_url, api_key_env=None))
 
-        params = TaxonomyParams(max_categories=2, max_depth=1, rare_share=0.0)
+        params = taxonomy_config(max_categories=2, max_depth=1, rare_share=0.0)
         mixed = asyncio.run(stability(errors_frame(TITLES), judge_factory, params, [seed_a, seed_b]))
         steady = asyncio.run(stability(errors_frame(TITLES), judge_factory, params, [seed_a, seed_a]))
     assert mixed["adjusted_rand_index"] < 0.1 and mixed["matched_recall"] == 0.5

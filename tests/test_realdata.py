@@ -9,18 +9,19 @@ import pandas as pd
 import pytest
 
 from errormap.analysis import build_cases, diagnose_all
-from errormap.data import load_results, mark_failures, sample_failures, success_thresholds
 from errormap.judge import OfflineJudge
 from errormap.judge.detectors import UNEXPLAINED_TITLE
-from errormap.taxonomy import TaxonomyBuilder, TaxonomyParams, coverage
+from errormap.settings import default_settings
+from errormap.steps.prepare import prepare as prepare_step
+from errormap.taxonomy import TaxonomyBuilder, coverage
+from errormap.testing.defaults import taxonomy_config
 
 pytestmark = pytest.mark.realdata
 
 
-def prepare(directory: Path, seed: int = 13) -> tuple[pd.DataFrame, pd.DataFrame]:
-    results = load_results(directory)
-    marked = mark_failures(results, success_thresholds(results, None, None, 0.7))
-    return marked, sample_failures(marked, seed=seed)
+def prepare(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    prepared = prepare_step(default_settings(), directory)
+    return prepared.results, prepared.failures
 
 
 def test_gsm8k_every_sampled_failure_gets_a_diagnosis(realdata: Path) -> None:
@@ -46,7 +47,7 @@ def test_gsm8k_every_sampled_failure_gets_a_diagnosis(realdata: Path) -> None:
 def test_gsm8k_taxonomy_places_every_failure(realdata: Path) -> None:
     marked, failures = prepare(realdata / "gsm8k_openai")
     frame, _ = asyncio.run(diagnose_all(build_cases(marked, failures, seed=13), OfflineJudge()))
-    taxonomy, assignments = asyncio.run(TaxonomyBuilder(OfflineJudge(), TaxonomyParams(min_categories=4)).build(frame))
+    taxonomy, assignments = asyncio.run(TaxonomyBuilder(OfflineJudge(), taxonomy_config(min_categories=4), 0).build(frame))
     assert len(assignments) == len(frame) and assignments["leaf"].ne("").all()
     assert coverage(taxonomy)["coverage"] > 0.9
 

@@ -10,7 +10,8 @@ import pytest
 from errormap.judge import OfflineJudge
 from errormap.report import ReportInputs, render_report
 from errormap.signatures import category_shares, compare_groups, signature_metrics, signatures_document, slugify
-from errormap.taxonomy import TaxonomyBuilder, TaxonomyParams
+from errormap.taxonomy import TaxonomyBuilder
+from errormap.testing.defaults import taxonomy_config
 
 
 def assignments(counts: dict[str, dict[str, int]]) -> pd.DataFrame:
@@ -87,12 +88,12 @@ def test_report_is_self_contained_and_escapes_model_text(tmp_path: Path) -> None
         "criteria": ['[{"criterion": "c", "verdict": "not met", "evidence": "<script>alert(1)</script>"}]'] * 12,
         "error": [None] * 11 + ["JudgeError: boom"],
     })
-    taxonomy, table = asyncio.run(TaxonomyBuilder(OfflineJudge(), TaxonomyParams(min_categories=2)).build(errors))
+    taxonomy, table = asyncio.run(TaxonomyBuilder(OfflineJudge(), taxonomy_config(min_categories=2), 0).build(errors))
     failures = errors[["failure_id"]].assign(input_text="What? <b>bold</b>", output_text="", correct_answer="A")
     path = render_report(
         ReportInputs(
             taxonomy=taxonomy, assignments=table, diagnoses=errors, failures=failures,
-            comparisons=compare_groups(table), prepare_metrics={"rows": 24, "failures": 12, "sampled_failures": 12,
+            comparisons=compare_groups(table), signatures=signatures_document(table), prepare_metrics={"rows": 24, "failures": 12, "sampled_failures": 12,
                                                                   "thresholds": {"d": 0.5}, "accuracy": {"m1": {"d": 0.5}}},
         ),
         tmp_path / "report.html",
@@ -120,8 +121,8 @@ def test_a_category_has_one_colour_in_every_chart() -> None:
         "model": ["m1", "m2", "m3"] * 20, "status": ["ok"] * 60,
         "error_title": [titles[i % len(titles)] for i in range(60)],
     })
-    params = TaxonomyParams(min_categories=4, min_titles_to_split=3, rare_share=0.0)
-    taxonomy, table = asyncio.run(TaxonomyBuilder(OfflineJudge(), params).build(errors))
+    params = taxonomy_config(min_categories=4, min_titles_to_split=3, rare_share=0.0)
+    taxonomy, table = asyncio.run(TaxonomyBuilder(OfflineJudge(), params, 0).build(errors))
     top = [n.name for n in taxonomy.children("root")]
     colours = category_colours(top)
     assert len({colours[name] for name in top}) == len(top)

@@ -13,13 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from errormap.analysis import build_cases, diagnose_all
-from errormap.data import load_results, mark_failures, sample_failures, success_thresholds
 from errormap.demo import generate_demo
-from errormap.judge import JudgeAnswer, OfflineJudge, OpenAIJudge, OpenAIJudgeConfig
-from errormap.quality import apply_taxonomy, stability
+from errormap.judge import JudgeAnswer, OfflineJudge, OpenAIJudge
 from errormap.schemas import CategoryDraft, CategoryList, Classification, TitleAssignment
-from errormap.taxonomy import ROOT_ID, Taxonomy, TaxonomyBuilder, TaxonomyParams, coverage, taxonomy_metrics
+from errormap.settings import default_settings
+from errormap.steps.analyze import analyze
+from errormap.steps.prepare import prepare
+from errormap.taxonomy import ROOT_ID, Taxonomy, TaxonomyBuilder, coverage, taxonomy_metrics
+from errormap.taxonomy.apply import apply_taxonomy
+from errormap.taxonomy.quality import stability
+from errormap.testing.defaults import openai_judge_config, taxonomy_config
 from errormap.testing.openai_server import Reply, ScriptedServer, json_reply
 
 
@@ -116,12 +119,12 @@ TITLES = (
 
 def build_with_server(script: TaxonomyScript, titles: list[str], **params: object):
     with ScriptedServer(script) as server:
-        judge = OpenAIJudge(OpenAIJudgeConfig(model="tax", base_url=server.base_url, api_key_env=None,
+        judge = OpenAIJudge(openai_judge_config(model="tax", base_url=server.base_url, api_key_env=None,
                                               retry_base_delay=0.01, max_retries=2))
         options = dict(batch_size=10, classify_batch_size=50, max_categories=3, rare_share=0.0,
-                       min_titles_to_split=5, max_depth=2, seed=3)
+                       min_titles_to_split=5, max_depth=2, min_categories=2)
         options.update(params)
-        builder = TaxonomyBuilder(judge, TaxonomyParams(**options))
+        builder = TaxonomyBuilder(judge, taxonomy_config(**options), 3)
 
         async def go():
             try:
@@ -213,8 +216,8 @@ class RandomJudge(OfflineJudge):
 def test_tree_invariants_hold_for_any_assignment(titles, names, salt, failed, rare, depth) -> None:
     frame = errors_frame(titles)
     frame.loc[frame.index[:failed], "status"] = "failed"
-    params = TaxonomyParams(max_categories=4, rare_share=rare, min_titles_to_split=2, max_depth=depth, seed=salt)
-    taxonomy, assignments = asyncio.run(TaxonomyBuilder(RandomJudge(names, salt), params).build(frame))
+    params = taxonomy_config(max_categories=4, rare_share=rare, min_titles_to_split=2, max_depth=depth)
+    taxonomy, assignments = asyncio.run(TaxonomyBuilder(RandomJudge(names, salt), params, salt).build(frame))
     check_tree(taxonomy, assignments)
     assert taxonomy.depth() <= depth
     shares = coverage(taxonomy)
@@ -231,16 +234,13 @@ def test_tree_invariants_hold_for_any_assignment(titles, names, salt, failed, ra
 def demo_errors(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     directory = tmp_path_factory.mktemp("demo")
     generate_demo(directory)
-    results = load_results(directory)
-    marked = mark_failures(results, success_thresholds(results, None, None, 0.7))
-    failures = sample_failures(marked, seed=13)
-    frame, _ = asyncio.run(diagnose_all(build_cases(marked, failures, seed=13), OfflineJudge()))
-    return frame
+    prepared = prepare(default_settings(), directory)
+    return asyncio.run(analyze(prepared.results, prepared.failures, default_settings(), OfflineJudge())).diagnoses
 
 
 def offline_build(errors: pd.DataFrame, seed: int = 13):
-    params = TaxonomyParams(min_categories=4, seed=seed)
-    return asyncio.run(TaxonomyBuilder(OfflineJudge(), params).build(errors))
+    params = taxonomy_config(min_categories=4)
+    return asyncio.run(TaxonomyBuilder(OfflineJudge(), params, seed).build(errors))
 
 
 def test_offline_taxonomy_on_demo_has_two_levels_and_high_coverage(demo_errors: pd.DataFrame) -> None:
@@ -255,7 +255,7 @@ def test_offline_taxonomy_on_demo_has_two_levels_and_high_coverage(demo_errors: 
 
 
 def test_offline_stability_across_seeds_is_reported(demo_errors: pd.DataFrame) -> None:
-    params = TaxonomyParams(min_categories=4)
+    params = taxonomy_config(min_categories=4)
     result = asyncio.run(stability(demo_errors, OfflineJudge, params, [1, 2, 3]))
     assert len(result["pairs"]) == 3
     for key in ("adjusted_rand_index", "normalized_mutual_info", "matched_precision", "matched_recall"):
@@ -267,7 +267,7 @@ def test_applying_a_taxonomy_to_another_sample(demo_errors: pd.DataFrame) -> Non
     half = demo_errors.iloc[::2]
     other_half = demo_errors.iloc[1::2]
     taxonomy, _ = offline_build(half)
-    applied, assignments, stats = asyncio.run(apply_taxonomy(taxonomy, other_half, OfflineJudge(), TaxonomyParams()))
+    applied, assignments, stats = asyncio.run(apply_taxonomy(taxonomy, other_half, OfflineJudge(), taxonomy_config()))
     check_tree(applied, assignments)
     assert len(assignments) == len(other_half)
     assert coverage(applied)["coverage"] >= 0.8
@@ -286,7 +286,7 @@ def test_taxonomy_json_round_trips(tmp_path: Path, demo_errors: pd.DataFrame) ->
 
 def test_builder_reports_each_step_to_the_progress_callback(demo_errors: pd.DataFrame) -> None:
     steps: list[str] = []
-    builder = TaxonomyBuilder(OfflineJudge(), TaxonomyParams(min_categories=4, seed=13),
+    builder = TaxonomyBuilder(OfflineJudge(), taxonomy_config(min_categories=4), 13,
                               on_progress=lambda step, stats: steps.append(step))
     taxonomy, _ = asyncio.run(builder.build(demo_errors))
     assert steps[:2] == ["propose · top level", "review · top level"]

@@ -1,39 +1,38 @@
-"""Judges: the protocol, the OpenAI-compatible judge, the offline judge and the answer store."""
+"""Judges: the protocol, the LLM judge (chat client + prompts), the offline judge, and the caching wrapper."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from errormap.judge.base import Judge, JudgeAnswer, JudgeError, TitleCount
+from errormap.judge.caching import CachingJudge
 from errormap.judge.offline import OfflineJudge
-from errormap.judge.openai_judge import OpenAIJudge, OpenAIJudgeConfig
+from errormap.judge.openai_judge import OpenAIJudge
 from errormap.judge.store import AnswerStore
-
-JUDGE_KINDS = ("offline", "openai")
+from errormap.settings import JudgeConfig, OfflineJudgeConfig, Settings
 
 __all__ = [
     "AnswerStore",
+    "CachingJudge",
     "Judge",
     "JudgeAnswer",
     "JudgeError",
     "OfflineJudge",
     "OpenAIJudge",
-    "OpenAIJudgeConfig",
     "TitleCount",
     "build_judge",
+    "judge_from_settings",
 ]
 
 
-def build_judge(config: Mapping[str, Any], *, prompt_version: str, store_path: Path | None) -> Judge:
-    """The judge a `judge` config group describes."""
-    kind = config.get("kind", "offline")
-    if kind == "offline":
+def build_judge(config: JudgeConfig, *, prompt_version: str, store_path: Path | None) -> Judge:
+    """The judge a `judge` config group describes; an LLM judge answers through the store when one is given."""
+    if isinstance(config, OfflineJudgeConfig):
         return OfflineJudge(prompt_version=prompt_version)
-    if kind == "openai":
-        if not config.get("model"):
-            raise ValueError("judge.model is required for an OpenAI-compatible judge")
-        store = AnswerStore(store_path) if store_path is not None else None
-        return OpenAIJudge(OpenAIJudgeConfig.from_mapping(dict(config)), prompt_version=prompt_version, store=store)
-    raise ValueError(f"unknown judge.kind {kind!r}; expected one of {JUDGE_KINDS}")
+    judge = OpenAIJudge(config, prompt_version=prompt_version)
+    return CachingJudge(judge, AnswerStore(store_path)) if store_path is not None else judge
+
+
+def judge_from_settings(settings: Settings, store_path: Path | None) -> Judge:
+    """The judge the whole settings configure (judge group and prompt version)."""
+    return build_judge(settings.judge, prompt_version=settings.prompts.version, store_path=store_path)

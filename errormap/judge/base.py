@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from errormap.errors import UserError
 from errormap.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
+
+if TYPE_CHECKING:
+    from errormap.judge.tasks import Task
 
 T = TypeVar("T")
 
@@ -31,8 +35,13 @@ class TitleCount:
     summary: str = ""
 
 
-class JudgeError(RuntimeError):
-    """A judge request that failed after every retry."""
+class JudgeError(UserError):
+    """A judge request that failed after every retry; `usage` and `requests`: what the attempts cost."""
+
+    def __init__(self, message: str, usage: Usage | None = None, requests: int = 0):
+        super().__init__(message)
+        self.usage = usage or Usage()
+        self.requests = requests
 
 
 class Judge(Protocol):
@@ -45,12 +54,16 @@ class Judge(Protocol):
         """The configuration that determines the judge's answers (no secrets)."""
         ...
 
+    def request_identity(self, task: "Task", request: dict[str, Any]) -> object:
+        """Everything that determines the answer to one request (for an LLM judge: what is sent)."""
+        ...
+
     async def diagnose(self, case: FailureCase) -> JudgeAnswer[Diagnosis]:
         """Find the first major error of one failure."""
         ...
 
     async def propose_categories(
-        self, titles: list[TitleCount], *, parent: str | None, max_categories: int
+        self, titles: list[TitleCount], *, parent: CategoryDraft | None, max_categories: int
     ) -> JudgeAnswer[CategoryList]:
         """Propose categories from a first batch of error titles."""
         ...
@@ -60,20 +73,20 @@ class Judge(Protocol):
         categories: list[CategoryDraft],
         titles: list[TitleCount],
         *,
-        parent: str | None,
+        parent: CategoryDraft | None,
         max_categories: int,
     ) -> JudgeAnswer[CategoryList]:
         """Update the categories against a further batch of titles."""
         ...
 
     async def review_categories(
-        self, categories: list[CategoryDraft], *, parent: str | None, max_categories: int
+        self, categories: list[CategoryDraft], *, parent: CategoryDraft | None, max_categories: int
     ) -> JudgeAnswer[CategoryList]:
         """A final pass that returns a cleaned category list."""
         ...
 
     async def classify(
-        self, titles: list[str], categories: list[CategoryDraft], *, parent: str | None
+        self, titles: list[str], categories: list[CategoryDraft], *, parent: CategoryDraft | None
     ) -> JudgeAnswer[Classification]:
         """Place each title in one category, Other, or Hard to analyze."""
         ...

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
 from errormap.judge.base import JudgeAnswer, TitleCount
 from errormap.judge.clustering import (
     SIMILARITY_FLOOR,
@@ -11,10 +16,9 @@ from errormap.judge.clustering import (
     nearest_categories,
 )
 from errormap.judge.detectors import TITLE_FAMILIES, UNEXPLAINED_TITLE, diagnose_offline
+from errormap.judge.tasks import Task
 from errormap.schemas import (
     GENERIC_CATEGORY_NAMES,
-    HARD_TO_ANALYZE,
-    OTHER,
     CategoryDraft,
     CategoryList,
     Classification,
@@ -22,8 +26,20 @@ from errormap.schemas import (
     FailureCase,
     TitleAssignment,
 )
+from errormap.taxonomy.model import HARD_TO_ANALYZE, OTHER
 
 REFINE_MATCH_SIMILARITY = 0.35
+
+
+def _plain(value: Any) -> Any:
+    """A request argument as plain JSON-able data."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 class OfflineJudge:
@@ -36,6 +52,10 @@ class OfflineJudge:
 
     def fingerprint(self) -> dict[str, object]:
         return {"kind": "offline", "rules": 1}
+
+    def request_identity(self, task: Task, request: dict[str, Any]) -> object:
+        """Everything a rule or the clustering reads: the whole request, peers' outputs included."""
+        return {name: _plain(value) for name, value in sorted(request.items())}
 
     async def diagnose(self, case: FailureCase) -> JudgeAnswer[Diagnosis]:
         return JudgeAnswer(diagnose_offline(case))

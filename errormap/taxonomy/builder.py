@@ -1,4 +1,4 @@
-"""The error taxonomy: a tree model and the recursive, judge-driven builder.
+"""The recursive, judge-driven taxonomy builder (ErrorMap step 3).
 
 At each node: collect distinct error titles, propose categories on a first batch, refine on each
 further batch, review, classify every title (or Other / Hard to analyze), merge rare categories
@@ -8,94 +8,30 @@ into Other, then recurse into large categories. Every failure ends on exactly on
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
-import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from errormap.judge import Judge, JudgeAnswer, JudgeError, TitleCount
-from errormap.schemas import GENERIC_CATEGORY_NAMES, HARD_TO_ANALYZE, MAX_NAME_WORDS, OTHER, CategoryDraft, Usage
+from errormap.schemas import GENERIC_CATEGORY_NAMES, MAX_NAME_WORDS, CategoryDraft, Usage
+from errormap.seeding import seeded_order
+from errormap.settings import TaxonomyConfig
+from errormap.taxonomy.model import HARD_TO_ANALYZE, OTHER, ROOT_ID, Taxonomy, TreeNode, assemble, coverage
 
 log = logging.getLogger(__name__)
 _DANGLING = {"and", "or", "of", "the", "a", "an", "in", "to", "with", "for", "on", "by", "&", "-"}
-ROOT_ID = "root"
-TAXONOMY_FORMAT = "errormap.taxonomy/1"
-NodeKind = Literal["root", "category", "other", "hard"]
 
 
-class TaxonomyNode(BaseModel):
-    """One node of the tree; counts cover every failure below it."""
-
-    id: str
-    name: str
-    description: str
-    depth: int
-    parent: str | None
-    kind: NodeKind = "category"
-    count: int = 0
-    share: float = 0.0
-    per_model: dict[str, int] = Field(default_factory=dict)
-    per_dataset: dict[str, int] = Field(default_factory=dict)
-    top_titles: list[tuple[str, int]] = Field(default_factory=list)
-
-
-class Taxonomy(BaseModel):
-    """A built taxonomy with what built it: the content of taxonomy.json."""
-
-    format: str = TAXONOMY_FORMAT
-    judge_id: str
-    prompt_version: str
-    params: dict[str, object]
-    total_failures: int
-    nodes: list[TaxonomyNode]
-
-    def node(self, node_id: str) -> TaxonomyNode:
-        for node in self.nodes:
-            if node.id == node_id:
-                return node
-        raise KeyError(node_id)
-
-    def children(self, node_id: str) -> list[TaxonomyNode]:
-        return [n for n in self.nodes if n.parent == node_id]
-
-    def depth(self) -> int:
-        return max((n.depth for n in self.nodes), default=0)
-
-
-@dataclass
-class TaxonomyParams:
-    """How the taxonomy is built (the `taxonomy` config group)."""
-
-    max_categories: int | None = None
-    min_categories: int = 2
-    category_cap: int = 25
-    category_ratio: float = 0.1
-    batch_size: int = 500
-    classify_batch_size: int = 50
-    rare_share: float = 0.02
-    min_titles_to_split: int = 5
-    max_depth: int = 2
-    seed: int = 0
-
-    @classmethod
-    def from_mapping(cls, values: dict[str, object]) -> "TaxonomyParams":
-        fields = cls.__dataclass_fields__
-        unknown = set(values) - set(fields)
-        if unknown:
-            raise ValueError(f"unknown taxonomy parameter(s): {sorted(unknown)}")
-        return cls(**values)  # type: ignore[arg-type]
-
-    def category_limit(self, distinct_titles: int) -> int:
-        if self.max_categories:
-            return int(self.max_categories)
-        return max(self.min_categories, min(self.category_cap, math.ceil(self.category_ratio * distinct_titles)))
+def category_limit(config: TaxonomyConfig, distinct_titles: int) -> int:
+    """max(min_categories, min(category_cap, ceil(category_ratio x distinct titles))), unless max_categories is set."""
+    if config.max_categories:
+        return int(config.max_categories)
+    return max(config.min_categories, min(config.category_cap, math.ceil(config.category_ratio * distinct_titles)))
 
 
 @dataclass
@@ -111,23 +47,6 @@ class BuildStats:
     def add(self, requests: int, usage: Usage) -> None:
         self.requests += requests
         self.usage = self.usage + usage
-
-
-@dataclass
-class TreeNode:
-    id: str
-    name: str
-    description: str
-    depth: int
-    parent: str | None
-    kind: NodeKind
-    failure_ids: list[str]
-
-
-def _seeded_order(items: list[str], seed: int, salt: str) -> list[str]:
-    digest = hashlib.sha256(f"{seed}\x1f{salt}".encode()).digest()
-    rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
-    return [items[i] for i in rng.permutation(len(items))]
 
 
 def short_name(name: str, words: int = MAX_NAME_WORDS) -> str:
@@ -151,14 +70,41 @@ def sanitise_categories(categories: list[CategoryDraft], limit: int) -> list[Cat
     return kept[:limit]
 
 
+@dataclass
+class StartingPoint:
+    """Diagnoses ready to place: each failure's title, which ones have a usable title, and the root node."""
+
+    errors: pd.DataFrame
+    titles: dict[str, str]
+    usable: list[str]
+    unusable: list[str]
+    root: TreeNode
+
+    @classmethod
+    def of(cls, errors: pd.DataFrame) -> "StartingPoint":
+        errors = errors.reset_index(drop=True)
+        titles = errors["error_title"].fillna("").str.strip()
+        ok = errors["status"].eq("ok") & titles.ne("")
+        ids = list(errors["failure_id"])
+        root = TreeNode(ROOT_ID, "All failures", "Every analysed failure.", 0, None, "root", ids)
+        return cls(
+            errors, dict(zip(ids, titles)), list(errors.loc[ok, "failure_id"]), list(errors.loc[~ok, "failure_id"]), root
+        )
+
+
 class TaxonomyBuilder:
     """Builds a taxonomy with any judge (LLM or offline)."""
 
     def __init__(
-        self, judge: Judge, params: TaxonomyParams, on_progress: Callable[[str, BuildStats], None] | None = None
+        self,
+        judge: Judge,
+        config: TaxonomyConfig,
+        seed: int,
+        on_progress: Callable[[str, BuildStats], None] | None = None,
     ):
         self.judge = judge
-        self.params = params
+        self.params = config
+        self.seed = seed
         self.stats = BuildStats()
         self.on_progress = on_progress
 
@@ -174,8 +120,8 @@ class TaxonomyBuilder:
         self, titles: list[TitleCount], parent: CategoryDraft | None, salt: str
     ) -> list[CategoryDraft]:
         """Propose on the first batch, refine on each further batch, then review."""
-        limit = self.params.category_limit(len(titles))
-        order = {t: i for i, t in enumerate(_seeded_order([t.title for t in titles], self.params.seed, salt))}
+        limit = category_limit(self.params, len(titles))
+        order = {t: i for i, t in enumerate(seeded_order([t.title for t in titles], self.seed, salt))}
         shuffled = sorted(titles, key=lambda t: order[t.title])
         size = max(1, int(self.params.batch_size))
         batches = [shuffled[i : i + size] for i in range(0, len(shuffled), size)]
@@ -246,15 +192,10 @@ class TaxonomyBuilder:
 
     async def build(self, errors: pd.DataFrame) -> tuple[Taxonomy, pd.DataFrame]:
         """Build the tree from diagnoses (columns failure_id, model, dataset, status, error_title)."""
-        errors = errors.reset_index(drop=True)
-        usable = errors["status"].eq("ok") & errors["error_title"].fillna("").str.strip().ne("")
-        titles = dict(zip(errors["failure_id"], errors["error_title"].fillna("").str.strip()))
-        root = TreeNode(ROOT_ID, "All failures", "Every analysed failure.", 0, None, "root", list(errors["failure_id"]))
-        nodes: list[TreeNode] = [root]
-        unusable = list(errors.loc[~usable, "failure_id"])
-        usable_ids = list(errors.loc[usable, "failure_id"])
-        await self._expand(root, usable_ids, titles, nodes, extra_hard=unusable)
-        return self._finish(nodes, errors)
+        start = StartingPoint.of(errors)
+        nodes: list[TreeNode] = [start.root]
+        await self._expand(start.root, start.usable, start.titles, nodes, extra_hard=start.unusable)
+        return self._finish(nodes, start.errors)
 
     async def _expand(
         self,
@@ -343,72 +284,9 @@ class TaxonomyBuilder:
         return children
 
     def _finish(self, nodes: list[TreeNode], errors: pd.DataFrame) -> tuple[Taxonomy, pd.DataFrame]:
-        return assemble(nodes, errors, self.judge.judge_id, self.judge.prompt_version, asdict(self.params))
-
-
-def assemble(
-    nodes: list[TreeNode], errors: pd.DataFrame, judge_id: str, prompt_version: str, params: dict[str, object]
-) -> tuple[Taxonomy, pd.DataFrame]:
-    """Counts per node, and the per-failure path table, from the raw tree."""
-    info = errors.set_index("failure_id")
-    total = len(errors)
-    ordered = sorted(nodes, key=lambda n: (n.depth, _sort_key(n.id)))
-    built = []
-    for node in ordered:
-        subset = info.loc[node.failure_ids] if node.failure_ids else info.iloc[0:0]
-        title_counts = Counter(subset["error_title"].fillna("").tolist())
-        built.append(
-            TaxonomyNode(
-                id=node.id,
-                name=node.name,
-                description=node.description,
-                depth=node.depth,
-                parent=node.parent,
-                kind=node.kind,
-                count=len(node.failure_ids),
-                share=len(node.failure_ids) / total if total else 0.0,
-                per_model={str(k): int(v) for k, v in subset["model"].value_counts().sort_index().items()},
-                per_dataset={str(k): int(v) for k, v in subset["dataset"].value_counts().sort_index().items()},
-                top_titles=[(t, c) for t, c in sorted(title_counts.items(), key=lambda x: (-x[1], x[0]))[:20] if t],
-            )
+        return assemble(
+            nodes, errors, self.judge.judge_id, self.judge.prompt_version, {**self.params.model_dump(), "seed": self.seed}
         )
-    taxonomy = Taxonomy(
-        judge_id=judge_id, prompt_version=prompt_version, params=params, total_failures=total, nodes=built
-    )
-    return taxonomy, assignments_table(taxonomy, nodes, errors)
-
-
-def _sort_key(node_id: str) -> tuple:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in node_id.split("."))
-
-
-def assignments_table(taxonomy: Taxonomy, nodes: list[TreeNode], errors: pd.DataFrame) -> pd.DataFrame:
-    """One row per failure with the category id at every depth (empty below its leaf)."""
-    max_depth = max(1, taxonomy.depth())
-    path: dict[str, dict[int, str]] = {f: {} for f in errors["failure_id"]}
-    for node in nodes:
-        if node.kind == "root":
-            continue
-        for failure in node.failure_ids:
-            path[failure][node.depth] = node.id
-    names = {n.id: n.name for n in taxonomy.nodes}
-    table = errors[["failure_id", "dataset", "example_id", "model", "error_title"]].copy()
-    for depth in range(1, max_depth + 1):
-        ids = [path[f].get(depth, "") for f in table["failure_id"]]
-        table[f"level_{depth}"] = ids
-        table[f"level_{depth}_name"] = [names.get(i, "") for i in ids]
-    table["leaf"] = [path[f][max(path[f])] if path[f] else "" for f in table["failure_id"]]
-    return table
-
-
-def coverage(taxonomy: Taxonomy) -> dict[str, float]:
-    """Shares of all failures placed in a real top-level category, in Other, and in Hard to analyze."""
-    total = taxonomy.total_failures or 1
-    top = taxonomy.children(ROOT_ID)
-    placed = sum(n.count for n in top if n.kind == "category")
-    other = sum(n.count for n in top if n.kind == "other")
-    hard = sum(n.count for n in top if n.kind == "hard")
-    return {"coverage": placed / total, "other_share": other / total, "hard_share": hard / total}
 
 
 def taxonomy_metrics(taxonomy: Taxonomy, stats: BuildStats) -> dict[str, object]:

@@ -1,26 +1,17 @@
-"""Taxonomy quality: agreement between builds (stability), coverage on new failures, version comparison."""
+"""Taxonomy quality: agreement between builds (stability), coverage figures, version comparison."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from errormap.judge import Judge
-from errormap.schemas import CategoryDraft
-from errormap.taxonomy import (
-    ROOT_ID,
-    BuildStats,
-    Taxonomy,
-    TaxonomyBuilder,
-    TaxonomyParams,
-    TreeNode,
-    assemble,
-    coverage,
-)
+from errormap.settings import TaxonomyConfig
+from errormap.taxonomy.builder import TaxonomyBuilder
+from errormap.taxonomy.model import ROOT_ID, Taxonomy, coverage
 
 DEFAULT_JACCARD = 0.5
 
@@ -75,7 +66,7 @@ def agreement(
 async def stability(
     errors: pd.DataFrame,
     judge_factory: Callable[[], Judge],
-    params: TaxonomyParams,
+    config: TaxonomyConfig,
     seeds: Sequence[int],
     threshold: float = DEFAULT_JACCARD,
 ) -> dict[str, object]:
@@ -86,7 +77,7 @@ async def stability(
     for seed in seeds:
         judge = judge_factory()
         try:
-            builds.append(await TaxonomyBuilder(judge, replace(params, seed=int(seed))).build(errors))
+            builds.append(await TaxonomyBuilder(judge, config, int(seed)).build(errors))
         finally:
             await judge.aclose()
     pairs = []
@@ -101,50 +92,6 @@ async def stability(
         "top_level_categories": [len(top_level_members(t, a)) for t, a in builds],
         "pairs": pairs,
     }
-
-
-async def apply_taxonomy(
-    taxonomy: Taxonomy, errors: pd.DataFrame, judge: Judge, params: TaxonomyParams
-) -> tuple[Taxonomy, pd.DataFrame, BuildStats]:
-    """Classify new failures into an existing taxonomy, top-down, without changing its categories."""
-    builder = TaxonomyBuilder(judge, params)
-    errors = errors.reset_index(drop=True)
-    usable = errors["status"].eq("ok") & errors["error_title"].fillna("").str.strip().ne("")
-    titles = dict(zip(errors["failure_id"], errors["error_title"].fillna("").str.strip()))
-    root = TreeNode(ROOT_ID, "All failures", "Every analysed failure.", 0, None, "root", list(errors["failure_id"]))
-    nodes = [root]
-
-    async def place(node: TreeNode, failure_ids: list[str], hard: list[str]) -> None:
-        categories = [n for n in taxonomy.children(node.id) if n.kind == "category"]
-        if not categories:
-            return
-        drafts = [CategoryDraft(name=c.name, description=c.description) for c in categories]
-        parent = None if node.kind == "root" else CategoryDraft(name=node.name, description=node.description)
-        distinct = sorted({titles[f] for f in failure_ids})
-        mapping = await builder.classify_titles(distinct, drafts, parent) if distinct else {}
-        ids = {c.name: c.id for c in categories}
-        groups: dict[str, list[str]] = {}
-        for failure in failure_ids:
-            groups.setdefault(mapping.get(titles[failure], "Other"), []).append(failure)
-        if hard:
-            groups.setdefault("Hard to analyze", []).extend(hard)
-        for name, members in groups.items():
-            if name in ids:
-                child_id, kind = ids[name], "category"
-            else:
-                suffix = "hard" if name == "Hard to analyze" else "other"
-                child_id = suffix if node.kind == "root" else f"{node.id}.{suffix}"
-                kind = suffix
-            template = next((c for c in categories if c.id == child_id), None)
-            description = template.description if template else f"Failures placed in {name} when applying the taxonomy."
-            child = TreeNode(child_id, name, description, node.depth + 1, node.id, kind, members)  # type: ignore[arg-type]
-            nodes.append(child)
-            if kind == "category":
-                await place(child, members, [])
-
-    await place(root, list(errors.loc[usable, "failure_id"]), list(errors.loc[~usable, "failure_id"]))
-    applied, assignments = assemble(nodes, errors, judge.judge_id, judge.prompt_version, dict(taxonomy.params))
-    return applied, assignments, builder.stats
 
 
 def coverage_report(taxonomy: Taxonomy, fallbacks: int) -> dict[str, float]:

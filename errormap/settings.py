@@ -1,0 +1,175 @@
+"""Typed configuration: one pydantic model per config group, built once when a stage starts.
+
+The values and their defaults live in one place, `conf/` (Hydra composes them into `params.yaml`);
+these models are the schema: types, ranges, and `extra="forbid"`, so a mistyped key is an error
+naming the key and the file instead of being dropped.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from errormap.errors import UserError
+
+PARAMS_FILE = "params.yaml"
+
+
+class Group(BaseModel):
+    """A config group: every key must be known, and the values are validated on assignment too."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SuccessThreshold(Group):
+    default: float | None
+    mean_ratio: float = Field(gt=0)
+    per_dataset: dict[str, float]
+
+
+class DataConfig(Group):
+    input_dir: str
+    success_threshold: SuccessThreshold
+
+
+class ModelsConfig(Group):
+    include: list[str] | None
+
+
+class OfflineJudgeConfig(Group):
+    kind: Literal["offline"]
+
+
+class OpenAIJudgeConfig(Group):
+    """An OpenAI-compatible endpoint. No secrets: the key is read from the variable named in `api_key_env`."""
+
+    kind: Literal["openai"]
+    model: str = Field(min_length=1)
+    base_url: str | None
+    api_key_env: str | None
+    temperature: float = Field(ge=0)
+    max_tokens: int = Field(gt=0)
+    timeout: float = Field(gt=0)
+    max_concurrency: int = Field(ge=1)
+    max_retries: int = Field(ge=0)
+    retry_base_delay: float = Field(ge=0)
+    retry_max_delay: float = Field(ge=0)
+    structured_output: Literal["auto", "json_schema", "json_object", "none"]
+    http_backend: Literal["auto", "aiohttp", "httpx"]
+    seed: int | None
+    extra_body: dict[str, Any]
+
+
+JudgeConfig = Annotated[OfflineJudgeConfig | OpenAIJudgeConfig, Field(discriminator="kind")]
+
+
+class PromptsConfig(Group):
+    version: str
+
+
+class TaxonomyConfig(Group):
+    """How the taxonomy is induced (see `errormap.taxonomy.builder`)."""
+
+    max_categories: int | None = Field(ge=2)
+    min_categories: int = Field(ge=2)
+    category_cap: int = Field(ge=2)
+    category_ratio: float = Field(gt=0)
+    batch_size: int = Field(ge=1)
+    classify_batch_size: int = Field(ge=1)
+    rare_share: float = Field(ge=0, lt=1)
+    min_titles_to_split: int = Field(ge=1)
+    max_depth: int = Field(ge=1)
+
+
+class SamplingConfig(Group):
+    ratio: float = Field(gt=0, le=1)
+    max_per_group: int | None = Field(ge=1)
+
+
+class AnalysisConfig(Group):
+    k_correct: int = Field(ge=0)
+    max_failed_share: float = Field(ge=0, le=1)
+
+
+class StabilityConfig(Group):
+    seeds: list[int]
+    jaccard: float = Field(gt=0, le=1)
+
+
+class SignaturesConfig(Group):
+    level: int = Field(ge=1)
+
+
+class ReportConfig(Group):
+    examples_per_category: int = Field(ge=0)
+
+
+class TrackingConfig(Group):
+    enabled: bool
+    experiment: str = Field(min_length=1)
+
+
+class Settings(Group):
+    """The whole composed configuration (`params.yaml`)."""
+
+    seed: int
+    data: DataConfig
+    models: ModelsConfig
+    judge: JudgeConfig
+    prompts: PromptsConfig
+    taxonomy: TaxonomyConfig
+    sampling: SamplingConfig
+    analysis: AnalysisConfig
+    stability: StabilityConfig
+    signatures: SignaturesConfig
+    report: ReportConfig
+    tracking: TrackingConfig
+
+
+class ConfigError(UserError):
+    """A configuration that does not match the schema; the message names the key and the file."""
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    # The judge union adds the discriminator value ("openai") to the path: drop it.
+    return ".".join(str(part) for part in loc if part not in ("offline", "openai"))
+
+
+def validate(raw: dict[str, Any], source: str = PARAMS_FILE) -> Settings:
+    """The typed settings, or one ConfigError line per problem naming the key and where it came from."""
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            key = _location(error["loc"])
+            group = key.split(".", 1)[0]
+            origin = f"{source} (from conf/{group}/)" if "." in key else source
+            if error["type"] == "extra_forbidden":
+                message = "unknown key"
+            elif error["type"] == "missing":
+                message = "missing key"
+            else:
+                message = f"{error['msg']} (got {error.get('input')!r})"
+            lines.append(f"{origin}: {key}: {message}")
+        raise ConfigError("invalid configuration: " + "; ".join(lines)) from None
+
+
+def load_settings(path: Path | str = PARAMS_FILE) -> Settings:
+    """Read and validate params.yaml."""
+    from errormap.config import load_params
+
+    return validate(load_params(path), str(path))
+
+
+@lru_cache(maxsize=1)
+def default_settings(conf_dir: str = "conf") -> Settings:
+    """conf/ composed with no overrides: the defaults, for library callers, tests and benchmarks."""
+    from errormap.config import compose
+
+    root = Path(__file__).resolve().parents[1]
+    directory = Path(conf_dir) if Path(conf_dir).is_absolute() else root / conf_dir
+    return validate(compose(directory), str(directory))

@@ -1,0 +1,54 @@
+"""Step 1: load results, mark failures against each dataset's threshold, sample failures per (model, dataset)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from errormap.data import accuracy_table, load_results, mark_failures, sample_failures, success_thresholds
+from errormap.settings import Settings
+
+
+@dataclass
+class Prepared:
+    results: pd.DataFrame
+    failures: pd.DataFrame
+    accuracy: pd.DataFrame
+    metrics: dict[str, Any]
+
+
+def mark(results: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Every row with its dataset's success threshold and failure flag, and the thresholds."""
+    rule = settings.data.success_threshold
+    thresholds = success_thresholds(results, rule.per_dataset, rule.default, rule.mean_ratio)
+    return mark_failures(results, thresholds), thresholds
+
+
+def prepare(settings: Settings, input_dir: Path | str | None = None) -> Prepared:
+    """The prepare stage's outputs from the results under `input_dir` (default: data.input_dir)."""
+    results = load_results(input_dir if input_dir is not None else settings.data.input_dir)
+    marked, thresholds = mark(results, settings)
+    sampled = sample_failures(
+        marked,
+        ratio=settings.sampling.ratio,
+        max_per_group=settings.sampling.max_per_group,
+        seed=settings.seed,
+        models=settings.models.include,
+    )
+    accuracy = accuracy_table(marked)
+    metrics = {
+        "rows": len(marked),
+        "datasets": int(marked["dataset"].nunique()),
+        "models": int(marked["model"].nunique()),
+        "failures": int(marked["is_failure"].sum()),
+        "sampled_failures": len(sampled),
+        "thresholds": thresholds,
+        "accuracy": {
+            model: {r.dataset: round(float(r.accuracy), 4) for r in rows.itertuples()}
+            for model, rows in accuracy.groupby("model")
+        },
+    }
+    return Prepared(marked, sampled, accuracy, metrics)
