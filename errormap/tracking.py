@@ -222,8 +222,8 @@ class MLflowTracker:
             self._mlflow.MlflowClient().log_artifact(parent.info.run_id, str(path), artifact_path=self._stage_name)
 
 
-def default_tracker(enabled: bool = True) -> Tracker:
-    """MLflow unless disabled (ERRORMAP_TRACKING=off or tracking.enabled=false)."""
+def default_tracker(enabled: bool = True, experiment: str = EXPERIMENT) -> Tracker:
+    """MLflow, into `experiment`, unless disabled (ERRORMAP_TRACKING=off or tracking.enabled=false)."""
     if not enabled or os.environ.get("ERRORMAP_TRACKING", "").lower() in ("0", "off", "false", "no"):
         return MemoryTracker()
-    return MLflowTracker()
+    return MLflowTracker(experiment=experiment)
