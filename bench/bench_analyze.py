@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from errormap.analysis import diagnose_all
 from errormap.judge import AnswerStore, OpenAIJudge
 from errormap.schemas import FailureCase
+from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge_config
 
 RATIO_TARGET = 1.25

@@ -19,7 +19,7 @@ from rich.progress import (
 from errormap.console import console
 
 if TYPE_CHECKING:
-    from errormap.analysis import RunStats
+    from errormap.steps.analyze import RunStats
     from errormap.taxonomy.builder import BuildStats
 
 

@@ -13,22 +13,33 @@ from scipy.stats import false_discovery_control, fisher_exact
 SIGNIFICANCE_LEVEL = 0.05
 
 
-def _level_columns(assignments: pd.DataFrame, level: int) -> tuple[str, str]:
-    column = f"level_{level}"
-    if column not in assignments.columns:
-        raise ValueError(f"assignments have no column {column!r}")
-    return column, f"{column}_name"
+def at_level(assignments: pd.DataFrame, level: int) -> pd.DataFrame:
+    """The assignments with each failure's category at `level` (columns category_id, category).
+
+    A failure whose path ends above that depth counts in its deepest category: at level 2, a
+    category that was not split is its own level-2 entry.
+    """
+    if f"level_{level}" not in assignments.columns:
+        depth = sum(1 for c in assignments.columns if c.startswith("level_") and not c.endswith("_name"))
+        raise ValueError(f"signatures.level is {level} but the taxonomy has {depth} level(s)")
+    ids = assignments["level_1"].copy()
+    names = assignments["level_1_name"].copy()
+    for depth in range(2, level + 1):
+        deeper = assignments[f"level_{depth}"].ne("")
+        ids = ids.where(~deeper, assignments[f"level_{depth}"])
+        names = names.where(~deeper, assignments[f"level_{depth}_name"])
+    return assignments.assign(category_id=ids, category=names)
 
 
 def category_shares(assignments: pd.DataFrame, by: str, level: int = 1) -> pd.DataFrame:
     """Long table: one row per (group, category) with the failure count and the share of the group's failures."""
-    column, name_column = _level_columns(assignments, level)
     counts = (
-        assignments.groupby([by, column, name_column], sort=True)
+        at_level(assignments, level)
+        .groupby([by, "category_id", "category"], sort=True)
         .size()
         .rename("count")
         .reset_index()
-        .rename(columns={by: "group", column: "category_id", name_column: "category"})
+        .rename(columns={by: "group"})
     )
     totals = counts.groupby("group")["count"].transform("sum")
     counts["share"] = counts["count"] / totals
@@ -47,14 +58,14 @@ def shares_table(document: dict[str, Any], section: str) -> pd.DataFrame:
 
 def compare_groups(assignments: pd.DataFrame, by: str = "model", level: int = 1) -> pd.DataFrame:
     """For each (group, category): is the group's share different from all other groups'? Fisher's exact test, BH-adjusted."""
-    column, name_column = _level_columns(assignments, level)
+    assignments = at_level(assignments, level)
     rows = []
     groups = sorted(assignments[by].unique())
-    categories = assignments[[column, name_column]].drop_duplicates().sort_values(column)
+    categories = assignments[["category_id", "category"]].drop_duplicates().sort_values("category_id")
     for group in groups:
         mine = assignments[by].eq(group)
         for category_id, category in categories.itertuples(index=False):
-            in_category = assignments[column].eq(category_id)
+            in_category = assignments["category_id"].eq(category_id)
             a = int((mine & in_category).sum())
             b = int((mine & ~in_category).sum())
             c = int((~mine & in_category).sum())

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from errormap.analysis import build_cases
 from errormap.demo import generate_demo
 from errormap.judge import detectors
 from errormap.judge.detectors import (
@@ -28,6 +27,7 @@ from errormap.judge.detectors import (
 )
 from errormap.schemas import Diagnosis, FailureCase, Verdict
 from errormap.settings import default_settings
+from errormap.steps.analyze import build_cases
 from errormap.steps.prepare import prepare
 
 MET, PART, NOT, ABSENT = Verdict.met, Verdict.partially, Verdict.not_met, Verdict.absent

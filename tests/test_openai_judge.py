@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from errormap.analysis import diagnose_all
 from errormap.judge import AnswerStore, JudgeError, OpenAIJudge, TitleCount
 from errormap.schemas import CategoryDraft, FailureCase
+from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge
 from errormap.testing.openai_server import (
     AutoResponder,
@@ -288,6 +288,28 @@ def test_changed_output_invalidates_the_stored_answer(tmp_path: Path) -> None:
         edited = case().model_copy(update={"output_text": "The answer is 40."})
         run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), [edited]))
     assert server.request_count == 2
+
+
+def test_an_edited_prompt_template_is_asked_again(tmp_path: Path) -> None:
+    """The store keys what was sent: editing a template (same prompt_version) makes a new request."""
+    import shutil
+
+    from errormap.prompts import PROMPTS_DIR, PromptSet
+
+    edited_dir = tmp_path / "v1"
+    shutil.copytree(PROMPTS_DIR / "v1", edited_dir)
+    template = edited_dir / "diagnose_user.jinja"
+    template.write_text(template.read_text() + "\nName the earliest wrong step.\n")
+    store_path = tmp_path / "cache.sqlite"
+    with ScriptedServer(AutoResponder()) as server:
+        run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), [case()]))
+        _, unchanged = run(_diagnose_and_close(make_judge(server, store=AnswerStore(store_path)), [case()]))
+        judge = make_judge(server, store=AnswerStore(store_path))
+        judge.inner.prompts = PromptSet("v1", edited_dir)
+        _, edited = run(_diagnose_and_close(judge, [case()]))
+        last_sent = server.requests[-1]["messages"][1]["content"]
+    assert unchanged.cached == 1 and edited.cached == 0
+    assert server.request_count == 2 and "Name the earliest wrong step." in last_sent
 
 
 def test_taxonomy_requests_carry_payload_and_parent() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from errormap.analysis import build_cases, diagnose_all
 from errormap.judge import OfflineJudge
 from errormap.judge.detectors import UNEXPLAINED_TITLE
 from errormap.settings import default_settings
+from errormap.steps.analyze import build_cases, diagnose_all
 from errormap.steps.prepare import prepare as prepare_step
 from errormap.taxonomy import TaxonomyBuilder, coverage
 from errormap.testing.defaults import taxonomy_config

@@ -147,3 +147,44 @@ def test_a_category_has_one_colour_in_every_chart() -> None:
         child_rgb = plotly.colors.unlabel_rgb(node_colour[node.id])
         assert all(p <= c <= 255 for p, c in zip(parent_rgb, child_rgb)) and tuple(child_rgb) != parent_rgb
         assert nodes[node.parent].depth == 1
+
+
+def test_the_report_shows_signatures_at_the_configured_level(tmp_path: Path) -> None:
+    """The report draws the signatures document it is given (signatures.level), not a level-1 recomputation."""
+    import asyncio
+    import json
+
+    titles = ["Empty response", "Truncated response", "Refusal to answer", "Wrong option selected",
+              "Arithmetic calculation error", "Rounding or precision error", "Conflicting final answers",
+              "Answer not clearly stated", "Option text instead of letter", "Number written in words"]
+    errors = pd.DataFrame({
+        "failure_id": [f"f{i}" for i in range(60)], "dataset": ["d"] * 60, "example_id": [f"e{i}" for i in range(60)],
+        "model": ["m1", "m2", "m3"] * 20, "status": ["ok"] * 60, "error": [None] * 60,
+        "error_title": [titles[i % len(titles)] for i in range(60)], "error_summary": ["s"] * 60, "criteria": ["[]"] * 60,
+    })
+    params = taxonomy_config(min_categories=4, min_titles_to_split=3, rare_share=0.0)
+    taxonomy, table = asyncio.run(TaxonomyBuilder(OfflineJudge(), params, 0).build(errors))
+    level_two = set(table.loc[table["level_2"] != "", "level_2_name"])
+    assert level_two - set(table["level_1_name"]), "the fixture should give second-level names"
+    failures = errors[["failure_id"]].assign(input_text="q", output_text="a", correct_answer="b")
+
+    def bar_names(level: int) -> set[str]:
+        path = render_report(
+            ReportInputs(
+                taxonomy=taxonomy, assignments=table, diagnoses=errors, failures=failures,
+                comparisons=compare_groups(table, "model", level), signatures=signatures_document(table, level),
+                prepare_metrics={"rows": 60, "failures": 60, "sampled_failures": 60, "thresholds": {}, "accuracy": {}},
+            ),
+            tmp_path / f"report-{level}.html",
+        )
+        html = path.read_text()
+        chart = html[html.index('id="chart-signatures"'):]
+        data = json.loads(chart[chart.index("[{"): chart.index("}],") + 2])
+        return {trace["name"] for trace in data}
+
+    assert bar_names(1) == set(table["level_1_name"])
+    second = bar_names(2)
+    assert level_two <= second and second != set(table["level_1_name"])
+    # a failure whose path ends at level 1 counts in its level-1 category at level 2
+    unsplit = set(table.loc[table["level_2"] == "", "level_1_name"])
+    assert second == level_two | unsplit

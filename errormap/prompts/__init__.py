@@ -17,8 +17,8 @@ def available_versions() -> list[str]:
 class PromptSet:
     """The templates of one prompt version."""
 
-    def __init__(self, version: str):
-        directory = PROMPTS_DIR / version
+    def __init__(self, version: str, directory: Path | None = None):
+        directory = directory or PROMPTS_DIR / version
         if not directory.is_dir():
             raise ValueError(f"unknown prompt version {version!r}; available: {available_versions()}")
         self.version = version

@@ -1,17 +1,202 @@
-"""Step 2: one diagnosis per sampled failure from the judge; failed calls are kept as rows."""
+"""Step 2 (analyze): build what the judge sees for each failure, ask it concurrently, keep every outcome.
+
+A failure's case holds up to k correct outputs of other models (peers); a call that fails after
+its retries is kept as a row with status 'failed' and what it cost, never dropped.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import asyncio
+import contextlib
+import gc
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from errormap.analysis import RunStats, build_cases, diagnose_all
 from errormap.errors import StageError
-from errormap.judge import Judge
+from errormap.judge import Judge, JudgeError
+from errormap.schemas import FailureCase, Usage
+from errormap.seeding import derived_seed
 from errormap.settings import Settings
+
+DIAGNOSIS_COLUMNS = [
+    "failure_id",
+    "dataset",
+    "example_id",
+    "model",
+    "status",
+    "error",
+    "error_title",
+    "error_summary",
+    "criteria",
+    "reference_models",
+    "judge_id",
+    "prompt_version",
+    "prompt_tokens",
+    "completion_tokens",
+    "requests",
+    "cached",
+]
+REASONING_MIN_CHARS = 40
+
+
+def _has_reasoning(text: str) -> bool:
+    return len(text.strip()) >= REASONING_MIN_CHARS or "\n" in text.strip()
+
+
+def peer_rank(seed: int, dataset: str, example_id: str, model: str) -> int:
+    """A candidate peer's rank key on one example: fixed by its own name, whoever else answered."""
+    return derived_seed(seed, "peer", dataset, example_id, model)
+
+
+def build_cases(marked: pd.DataFrame, failures: pd.DataFrame, *, k_correct: int = 3, seed: int = 0) -> list[FailureCase]:
+    """One case per sampled failure, with up to k correct outputs of other models on the same example.
+
+    Peers with reasoning come first, then by a hash of (seed, example, peer model): adding a model
+    changes a failure's peers only where the new model ranks into its top k.
+    """
+    by_example: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
+    for dataset, example_id, model, output, is_failure in zip(
+        marked["dataset"], marked["example_id"], marked["model"], marked["output_text"], marked["is_failure"]
+    ):
+        by_example[(dataset, example_id)].append((model, output, bool(is_failure)))
+    cases = []
+    for row in failures.itertuples(index=False):
+        peers = sorted(p for p in by_example[(row.dataset, row.example_id)] if p[0] != row.model)
+        correct = [p for p in peers if not p[2]]
+        correct.sort(key=lambda p: (not _has_reasoning(p[1]), peer_rank(seed, row.dataset, row.example_id, p[0])))
+        chosen = correct[: max(0, int(k_correct))]
+        reference = row.correct_answer if isinstance(row.correct_answer, str) else None
+        cases.append(
+            FailureCase(
+                failure_id=row.failure_id,
+                dataset=row.dataset,
+                example_id=row.example_id,
+                model=row.model,
+                input_text=row.input_text,
+                output_text=row.output_text,
+                correct_answer=reference,
+                other_correct_outputs=[p[1] for p in chosen],
+                other_models=[p[0] for p in chosen],
+                peer_outputs=[p[1] for p in peers],
+            )
+        )
+    return cases
+
+
+@dataclass
+class RunStats:
+    """Live counters of a judge run, shown in the progress bar and written as metrics."""
+
+    total: int
+    done: int = 0
+    failed: int = 0
+    cached: int = 0
+    requests: int = 0
+    usage: Usage = field(default_factory=Usage)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def as_metrics(self) -> dict[str, float | int]:
+        return {
+            "failures_analysed": self.done,
+            "diagnoses_ok": self.done - self.failed,
+            "diagnoses_failed": self.failed,
+            "judge_requests": self.requests,
+            "cached_answers": self.cached,
+            "prompt_tokens": self.usage.prompt_tokens,
+            "completion_tokens": self.usage.completion_tokens,
+        }
+
+
+def _row(case: FailureCase, judge: Judge) -> dict[str, object]:
+    """The identity columns of a diagnosis row (reference_models: the peers of this run, until answered)."""
+    return {
+        "failure_id": case.failure_id,
+        "dataset": case.dataset,
+        "example_id": case.example_id,
+        "model": case.model,
+        "reference_models": json.dumps(case.other_models),
+        "judge_id": judge.judge_id,
+        "prompt_version": judge.prompt_version,
+    }
+
+
+@contextlib.contextmanager
+def _gc_spares_existing_objects() -> Iterator[None]:
+    """Keep the cyclic GC off the objects that exist before the run, and hand them back after.
+
+    The replies in flight make the collector run a full collection about once per thousand
+    requests; over every imported module (pandas, pydantic, openai...) that pass stalls the event
+    loop for 0.1-0.3 s while every reply waits. Freezing only skips rescanning the long-lived
+    heap: reference counting frees objects as usual, and nothing is kept once the run ends.
+    Left alone when the GC is disabled or someone else froze objects.
+    """
+    if not gc.isenabled() or gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+async def diagnose_all(
+    cases: list[FailureCase],
+    judge: Judge,
+    *,
+    on_progress: Callable[[RunStats], None] | None = None,
+) -> tuple[pd.DataFrame, RunStats]:
+    """Diagnose every case; a case whose judge call fails is kept with status 'failed' and the reason."""
+    stats = RunStats(total=len(cases))
+
+    async def one(case: FailureCase) -> dict[str, object]:
+        row = _row(case, judge)
+        try:
+            answer = await judge.diagnose(case)
+        except JudgeError as exc:  # kept as a row, with what its attempts cost
+            stats.failed += 1
+            stats.requests += exc.requests
+            stats.usage = stats.usage + exc.usage
+            row.update(status="failed", error=str(exc), error_title=None, error_summary=None, criteria="[]",
+                       prompt_tokens=exc.usage.prompt_tokens, completion_tokens=exc.usage.completion_tokens,
+                       requests=exc.requests, cached=False)
+        else:
+            if not answer.cached:  # tokens of stored answers were spent by an earlier run
+                stats.usage = stats.usage + answer.usage
+            stats.requests += answer.requests
+            stats.cached += int(answer.cached)
+            if "reference_models" in answer.context:  # the peers the judge actually saw, even if cached
+                row["reference_models"] = json.dumps(answer.context["reference_models"])
+            row.update(
+                status="ok",
+                error=None,
+                error_title=answer.value.error_title,
+                error_summary=answer.value.error_summary,
+                criteria=json.dumps([c.model_dump(mode="json") for c in answer.value.criteria], ensure_ascii=False),
+                prompt_tokens=answer.usage.prompt_tokens,
+                completion_tokens=answer.usage.completion_tokens,
+                requests=answer.requests,
+                cached=answer.cached,
+            )
+        stats.done += 1
+        if on_progress is not None:
+            on_progress(stats)
+        return row
+
+    with _gc_spares_existing_objects():
+        rows = await asyncio.gather(*(one(case) for case in cases))
+    frame = pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)
+    return frame.astype({"prompt_tokens": "int64", "completion_tokens": "int64", "requests": "int64", "cached": "bool"}), stats
 
 
 @dataclass
