@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test bench clean-outputs
+.PHONY: setup demo test test-fast bench clean-outputs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: setup
 ## test: set up and run the test suite
 test: setup
 	$(BIN)/python -m pytest -q
+
+## test-fast: the suite without the slow DVC pipeline tests (marked `slow`), for a quick loop
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: setup
 	$(BIN)/python bench/bench_analyze.py
