@@ -82,6 +82,8 @@ class TaxonomyConfig(Group):
     rare_share: float = Field(ge=0, lt=1)
     min_titles_to_split: int = Field(ge=1)
     max_depth: int = Field(ge=1)
+    min_coverage: float = Field(ge=0, le=1)
+    max_fallback_share: float = Field(ge=0, le=1)
 
 
 class SamplingConfig(Group):
@@ -97,6 +99,7 @@ class AnalysisConfig(Group):
 class StabilityConfig(Group):
     seeds: list[int]
     jaccard: float = Field(gt=0, le=1)
+    min_adjusted_rand: float = Field(ge=-1, le=1)
 
 
 class SignaturesConfig(Group):

@@ -8,7 +8,7 @@ from errormap import artifacts
 from errormap.judge import judge_from_settings
 from errormap.progress import taxonomy_progress
 from errormap.stage import log, stage_context, store_path
-from errormap.steps.taxonomy import build_taxonomy
+from errormap.steps.taxonomy import build_taxonomy, check_quality
 
 
 def main() -> None:
@@ -25,6 +25,7 @@ def main() -> None:
             "taxonomy: %s categories per level, coverage %.3f",
             result.metrics["categories_per_level"], result.metrics["coverage"],
         )
+        check_quality(result.metrics, settings.taxonomy, artifacts.TAXONOMY.path)
 
 
 if __name__ == "__main__":

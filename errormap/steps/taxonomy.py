@@ -8,8 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from errormap.errors import StageError
 from errormap.judge import Judge
-from errormap.settings import Settings
+from errormap.settings import Settings, TaxonomyConfig
 from errormap.taxonomy.builder import BuildStats, TaxonomyBuilder, taxonomy_metrics
 from errormap.taxonomy.model import Taxonomy
 
@@ -34,3 +35,26 @@ async def build_taxonomy(
     finally:
         await judge.aclose()
     return TaxonomyResult(taxonomy, assignments, taxonomy_metrics(taxonomy, builder.stats))
+
+
+def check_quality(metrics: dict[str, Any], config: TaxonomyConfig, where: str) -> None:
+    """StageError when the taxonomy is too weak to build signatures on: coverage or classification fell short."""
+    problems = []
+    if metrics["coverage"] < config.min_coverage:
+        problems.append(
+            f"coverage {metrics['coverage']:.2f} is below taxonomy.min_coverage {config.min_coverage} "
+            f"(Other {metrics['other_share']:.1%}, Hard to analyze {metrics['hard_share']:.1%})"
+        )
+    if metrics["fallback_share"] > config.max_fallback_share:
+        problems.append(
+            f"{metrics['classification_fallbacks']} of {metrics['titles_classified']} titles "
+            f"({metrics['fallback_share']:.1%}) were never placed by the judge's classification and fell back to Other, "
+            f"above taxonomy.max_fallback_share {config.max_fallback_share}"
+        )
+    if problems:
+        raise StageError(
+            "the taxonomy is not usable: " + "; ".join(problems) + f". It is written to {where} for inspection. "
+            f"Likely cause: the judge's classification answers ({metrics['judge_errors']} judge errors in this build) "
+            "or diagnoses too vague to place. Check the judge, or accept it with "
+            "`dvc exp run -S taxonomy.min_coverage=... -S taxonomy.max_fallback_share=...`."
+        )

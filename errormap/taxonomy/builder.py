@@ -40,6 +40,7 @@ class BuildStats:
 
     requests: int = 0
     usage: Usage = field(default_factory=Usage)
+    titles_classified: int = 0
     classification_fallbacks: int = 0
     classification_retries: int = 0
     judge_errors: int = 0
@@ -150,6 +151,7 @@ class TaxonomyBuilder:
         self, titles: list[str], categories: list[CategoryDraft], parent: CategoryDraft | None
     ) -> dict[str, str]:
         """Every title mapped to a category name, Other or Hard to analyze; never drops a title."""
+        self.stats.titles_classified += len(titles)
         size = max(1, int(self.params.classify_batch_size))
         batches = [titles[i : i + size] for i in range(0, len(titles), size)]
         results = await asyncio.gather(*(self._classify_batch(b, categories, parent) for b in batches))
@@ -306,7 +308,9 @@ def taxonomy_metrics(taxonomy: Taxonomy, stats: BuildStats) -> dict[str, object]
         "judge_requests": stats.requests,
         "prompt_tokens": stats.usage.prompt_tokens,
         "completion_tokens": stats.usage.completion_tokens,
+        "titles_classified": stats.titles_classified,
         "classification_fallbacks": stats.classification_fallbacks,
+        "fallback_share": round(stats.classification_fallbacks / stats.titles_classified, 6) if stats.titles_classified else 0.0,
         "classification_retries": stats.classification_retries,
         "judge_errors": stats.judge_errors,
     }
