@@ -16,7 +16,7 @@ from errormap.atlas import ReleaseError, list_releases, load_release, resolve_re
 from errormap.atlas.card import render_card
 from errormap.atlas.publish import plan_release, publish
 from errormap.atlas.seed import seed_release, write_seed
-from errormap.atlas.versions import bump_between, parse_version, required_bump
+from errormap.atlas.versions import RequiredBump, bump_between, check_bump, parse_version, required_bump
 from errormap.cli import main
 from tests.test_taxonomy_diff import build, errors_for, git, write_output
 
@@ -78,6 +78,18 @@ def test_bump_between_versions() -> None:
         bump_between(v("1.1.0"), v("1.0.5"))
     with pytest.raises(ReleaseError, match=r"skips versions after 1.1.0: the next release is one of 1.1.1, 1.2.0, 2.0.0"):
         bump_between(v("1.1.0"), v("1.3.0"))
+
+
+def test_a_major_change_is_a_minor_bump_before_1_0_0() -> None:
+    v = parse_version
+    major = RequiredBump("major", [("major", "top level: 'A' removed")])
+    assert check_bump(v("0.1.0"), v("0.2.0"), major) == "minor"
+    assert check_bump(v("0.1.0"), v("1.0.0"), major) == "major"
+    with pytest.raises(ReleaseError, match=r"needs a major bump \(top level: 'A' removed\): release 0.2.0 instead"):
+        check_bump(v("0.1.0"), v("0.1.1"), major)
+    with pytest.raises(ReleaseError, match=r"1.1.0 is a minor bump .* release 2.0.0 instead$"):
+        check_bump(v("1.0.0"), v("1.1.0"), major)
+    assert check_bump(v("1.0.0"), v("1.0.1"), RequiredBump("patch")) == "patch"
 
 
 def change(kind: str, summary: str, meaning_changed: bool = False) -> dict:
@@ -176,25 +188,26 @@ def test_every_refusal(atlas_repo: Path, capsys: pytest.CaptureFixture[str]) -> 
         plan_release("0.0.9", atlas_repo)
     with pytest.raises(ReleaseError, match="skips versions after 0.1.0"):
         plan_release("0.3.0", atlas_repo)
-    too_small = plan_release("0.2.0", atlas_repo)
+    too_small = plan_release("0.1.1", atlas_repo)
     (problem,) = too_small.problems
-    assert "0.2.0 is a minor bump from 0.1.0, but the taxonomy changed in a way that needs a major bump" in problem
-    assert "top level: " in problem and problem.endswith("release 1.0.0 instead")
+    assert "0.1.1 is a patch bump from 0.1.0, but the taxonomy changed in a way that needs a major bump" in problem
+    assert "top level: " in problem
+    assert problem.endswith("release 0.2.0 instead (before 1.0.0 a minor bump carries a major change)")
     with pytest.raises(ReleaseError, match="needs a major bump"):
         publish(too_small)
 
     status_before = git(atlas_repo, "status", "--porcelain")
-    assert main(["atlas", "release", "0.2.0", "--dry-run", "--root", str(atlas_repo)]) == 1
+    assert main(["atlas", "release", "0.1.1", "--dry-run", "--root", str(atlas_repo)]) == 1
     out, err = capsys.readouterr()
-    assert out.startswith("## 0.2.0 — ") and "required bump: major" in out and "dry run: nothing written" in out
-    assert "### Taxonomy diff: `0.1.0` → `0.2.0`" in out and "refused: 0.2.0 is a minor bump" in err
-    assert main(["atlas", "release", "1.0.0", "--dry-run", "--root", str(atlas_repo)]) == 0
+    assert out.startswith("## 0.1.1 — ") and "required bump: major" in out and "dry run: nothing written" in out
+    assert "### Taxonomy diff: `0.1.0` → `0.1.1`" in out and "refused: 0.1.1 is a patch bump" in err
+    assert main(["atlas", "release", "0.2.0", "--dry-run", "--root", str(atlas_repo)]) == 0
     assert "required bump: major" in capsys.readouterr().out
     assert git(atlas_repo, "status", "--porcelain") == status_before
-    assert not (atlas_repo / "atlas" / "releases" / "1.0.0").exists()
+    assert not (atlas_repo / "atlas" / "releases" / "0.2.0").exists()
 
     (atlas_repo / "atlas" / "scratch.md").write_text("not committed\n")
-    assert main(["atlas", "release", "1.0.0", "--root", str(atlas_repo)]) == 1
+    assert main(["atlas", "release", "0.2.0", "--root", str(atlas_repo)]) == 1
     assert "uncommitted changes in atlas/ (atlas/scratch.md)" in capsys.readouterr().err
     (atlas_repo / "atlas" / "scratch.md").unlink()
 
@@ -202,8 +215,8 @@ def test_every_refusal(atlas_repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     declared.write_text("artifacts: {}\n")
     git(atlas_repo, "commit", "-qam", "forget the artifact")
     with pytest.raises(ReleaseError, match="does not declare the artifact error-atlas with path atlas"):
-        publish(plan_release("1.0.0", atlas_repo))
-    assert not (atlas_repo / "atlas" / "releases" / "1.0.0").exists()
+        publish(plan_release("0.2.0", atlas_repo))
+    assert not (atlas_repo / "atlas" / "releases" / "0.2.0").exists()
 
 
 def test_minor_and_patch_releases_follow_the_diff(atlas_repo: Path) -> None:
@@ -226,6 +239,10 @@ def test_minor_and_patch_releases_follow_the_diff(atlas_repo: Path) -> None:
     assert refused.problems[0].endswith("release 1.1.0 instead")
     assert not plan_release("1.1.0", atlas_repo).problems
     assert not plan_release("2.0.0", atlas_repo).problems  # a larger bump than needed is allowed
+    induce(atlas_repo, reworded[:3])  # a top-level category gone: after 1.0.0 that needs the major
+    assert plan_release("1.1.0", atlas_repo).problems[0].endswith(
+        "needs a major bump (top level: 'Truncated outputs' removed): release 2.0.0 instead"
+    )
     assert [str(r.version) for r in list_releases(atlas_repo)] == ["0.1.0", "1.0.0", "1.0.1"]
     changelog = (atlas_repo / "atlas" / "CHANGELOG.md").read_text()
     assert changelog.index("## 1.0.1") < changelog.index("## 1.0.0") < changelog.index("## 0.1.0")
@@ -241,19 +258,20 @@ def test_release_is_a_gto_tag_that_dvc_artifacts_get_fetches(atlas_repo: Path, t
     induce(atlas_repo)
     notes = tmp_path / "notes.md"
     notes.write_text("First release induced from the test failures.\n")
-    assert main(["atlas", "release", "1.0.0", "--root", str(atlas_repo), "--notes", str(notes)]) == 0
+    assert main(["atlas", "release", "0.2.0", "--root", str(atlas_repo), "--notes", str(notes)]) == 0
     out = capsys.readouterr().out
-    assert "registered error-atlas@v1.0.0" in out
-    assert git(atlas_repo, "tag", "-l").split() == ["error-atlas@v0.1.0", "error-atlas@v1.0.0"]
-    committed = git(atlas_repo, "show", "--name-only", "--format=%s", "error-atlas@v1.0.0^{commit}").split("\n")
-    assert committed[0] == "Release error-atlas 1.0.0"
+    assert "registered error-atlas@v0.2.0" in out
+    assert git(atlas_repo, "tag", "-l").split() == ["error-atlas@v0.1.0", "error-atlas@v0.2.0"]
+    committed = git(atlas_repo, "show", "--name-only", "--format=%s", "error-atlas@v0.2.0^{commit}").split("\n")
+    assert committed[0] == "Release error-atlas 0.2.0"
     assert sorted(filter(None, committed[1:])) == [
-        "atlas/CHANGELOG.md", "atlas/releases/1.0.0/card.md", "atlas/releases/1.0.0/taxonomy.json",
+        "atlas/CHANGELOG.md", "atlas/releases/0.2.0/card.md", "atlas/releases/0.2.0/taxonomy.json",
     ]
     changelog = (atlas_repo / "atlas" / "CHANGELOG.md").read_text()
-    assert "(major)\n\nFirst release induced from the test failures." in changelog
+    assert "(minor)\n\nFirst release induced from the test failures." in changelog
+    assert "Changes since 0.1.0: major bump required (top level: " in changelog
 
-    for version, expected in (("v1.0.0", ["0.1.0", "1.0.0"]), ("v0.1.0", ["0.1.0"])):
+    for version, expected in (("v0.2.0", ["0.1.0", "0.2.0"]), ("v0.1.0", ["0.1.0"])):
         target = tmp_path / f"fetched-{version}"
         result = subprocess.run(
             [sys.executable, "-m", "dvc", "artifacts", "get", str(atlas_repo), "error-atlas", "--rev", version, "-o", str(target)],
@@ -267,27 +285,28 @@ def test_release_is_a_gto_tag_that_dvc_artifacts_get_fetches(atlas_repo: Path, t
 
     import dvc.api
 
-    shown = dvc.api.artifacts_show("error-atlas", version="v1.0.0", repo=str(atlas_repo))
-    assert shown == {"rev": git(atlas_repo, "rev-parse", "error-atlas@v1.0.0^{commit}").strip(), "path": "atlas"}
+    shown = dvc.api.artifacts_show("error-atlas", version="v0.2.0", repo=str(atlas_repo))
+    assert shown == {"rev": git(atlas_repo, "rev-parse", "error-atlas@v0.2.0^{commit}").strip(), "path": "atlas"}
 
     assert main(["atlas", "list", "--json", "--root", str(atlas_repo)]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["version"], r["tag"], r["latest"], r["kind"]) for r in rows] == [
-        ("0.1.0", "error-atlas@v0.1.0", False, "seed"), ("1.0.0", "error-atlas@v1.0.0", True, "induced"),
+        ("0.1.0", "error-atlas@v0.1.0", False, "seed"), ("0.2.0", "error-atlas@v0.2.0", True, "induced"),
     ]
     assert rows[1]["failures"] == 40 and rows[1]["top_level"] == 4 and rows[1]["categories"] == 6
 
-    release_file = atlas_repo / "atlas" / "releases" / "1.0.0" / "taxonomy.json"
+    release_file = atlas_repo / "atlas" / "releases" / "0.2.0" / "taxonomy.json"
     assert resolve_release("latest", atlas_repo) == release_file
     assert resolve_release("error-atlas@v0.1.0", atlas_repo) == atlas_repo / "atlas/releases/0.1.0/taxonomy.json"
     content = release_file.read_bytes()
     shutil.rmtree(release_file.parent)  # gone from the working tree: read from its tag
-    fetched = resolve_release("v1.0.0", atlas_repo)
-    assert fetched == atlas_repo / ".errormap" / "atlas" / "1.0.0" / "taxonomy.json" and fetched.read_bytes() == content
-    with pytest.raises(ReleaseError, match=r"unknown error-atlas release '2.0.0' \(known releases: 0.1.0, 1.0.0"):
+    fetched = resolve_release("v0.2.0", atlas_repo)
+    assert fetched == atlas_repo / ".errormap" / "atlas" / "0.2.0" / "taxonomy.json" and fetched.read_bytes() == content
+    with pytest.raises(ReleaseError, match=r"unknown error-atlas release '2.0.0' \(known releases: 0.1.0, 0.2.0"):
         resolve_release("2.0.0", atlas_repo)
 
 
+@pytest.mark.slow
 def test_release_is_logged_to_mlflow_unless_tracking_is_off(atlas_repo: Path, tmp_path: Path, monkeypatch) -> None:
     import mlflow
 

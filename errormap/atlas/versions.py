@@ -4,6 +4,8 @@ The rule: a change in the top-level categories (added, removed, split, merged, r
 or rematch that changes what the category holds) needs a major bump; the same below the top level a
 minor bump; wording-only edits (a rename or a reworded description that keeps the meaning) a patch.
 The rule reads the diff's JSON, so `errormap taxonomy diff` and `errormap atlas release` agree.
+Before 1.0.0 (SemVer's initial development) a minor bump may carry a change that needs a major one:
+0.1.0 -> 0.2.0 is how a release changes its top level while it is still 0.x.
 """
 
 from __future__ import annotations
@@ -74,13 +76,20 @@ def required_bump(diff: dict[str, Any]) -> RequiredBump:
     return RequiredBump(bump, reasons)
 
 
+def smallest_allowed(previous: semver.Version, required: Bump) -> Bump:
+    """The smallest bump that satisfies `required` after `previous` (a major need is a minor bump while 0.x)."""
+    return "minor" if required == "major" and previous.major == 0 else required
+
+
 def check_bump(previous: semver.Version, new: semver.Version, required: RequiredBump) -> Bump:
     """The bump from `previous` to `new`, refused when it is smaller than the diff requires."""
     actual = bump_between(previous, new)
-    if ORDER[actual] < ORDER[required.bump]:
-        needed = getattr(previous, f"bump_{required.bump}")()
+    allowed = smallest_allowed(previous, required.bump)
+    if ORDER[actual] < ORDER[allowed]:
+        needed = getattr(previous, f"bump_{allowed}")()
+        note = " (before 1.0.0 a minor bump carries a major change)" if allowed != required.bump else ""
         raise ReleaseError(
             f"{new} is a {actual} bump from {previous}, but the taxonomy changed in a way that needs a "
-            f"{required.bump} bump ({required.why()}): release {needed} instead"
+            f"{required.bump} bump ({required.why()}): release {needed} instead{note}"
         )
     return actual
