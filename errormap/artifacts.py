@@ -173,12 +173,12 @@ FAILURES = Table(
     "the sampled failures, same columns as results",
 )
 DIAGNOSES = Table(
-    "diagnoses", 1, "data/analysis/diagnoses.parquet", "analyze",
+    "diagnoses", 2, "data/analysis/diagnoses.parquet", "analyze",
     {
         "failure_id": "str", "dataset": "str", "example_id": "str", "model": "str",
         "status": "str", "error": "str?", "error_title": "str?", "error_summary": "str?",
         "criteria": "str", "reference_models": "str", "judge_id": "str", "prompt_version": "str",
-        "prompt_tokens": "int", "completion_tokens": "int", "requests": "int", "cached": "bool",
+        "prompt_tokens": "int", "completion_tokens": "int", "requests": "int",
     },
     "one diagnosis per sampled failure (status ok or failed)",
 )

@@ -32,14 +32,14 @@ def judge_progress(description: str, total: int) -> Iterator[Callable[[RunStats]
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]:>7.1f} req/s"),
         TextColumn("{task.fields[tokens]:>9,} tok"),
-        TextColumn("[red]{task.fields[failed]} failed"),
+        TextColumn("{task.fields[requests]} req, {task.fields[retries]} retries, [red]{task.fields[failed]} failed"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
         transient=False,
         refresh_per_second=4,
     )
-    task = progress.add_task(description, total=total, rate=0.0, tokens=0, failed=0)
+    task = progress.add_task(description, total=total, rate=0.0, tokens=0, failed=0, requests=0, retries=0)
 
     def update(stats: RunStats) -> None:
         elapsed = max(stats.elapsed, 1e-6)
@@ -49,6 +49,8 @@ def judge_progress(description: str, total: int) -> Iterator[Callable[[RunStats]
             rate=stats.requests / elapsed,
             tokens=stats.usage.prompt_tokens + stats.usage.completion_tokens,
             failed=stats.failed,
+            requests=stats.requests,
+            retries=stats.retries,
         )
 
     with progress:

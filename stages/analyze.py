@@ -22,8 +22,10 @@ def main() -> None:
         tracker.log_artifact(artifacts.DIAGNOSES.path)
         stats = analysis.stats
         log.info(
-            "analyze: %d diagnoses (%d failed), %d judge requests, %d answers reused from the store",
-            stats.done, stats.failed, stats.requests, stats.cached,
+            "analyze: %d diagnoses (%d failed), %d judge requests (%d retries), %d answers reused from the store; "
+            "asked %d new failures and %d whose request changed (peers shown or prompt)",
+            stats.done, stats.failed, stats.requests, stats.retries, stats.cached,
+            stats.asked - stats.asked_again, stats.asked_again,
         )
         check_failed_share(stats, settings.analysis.max_failed_share, artifacts.DIAGNOSES.path)
 

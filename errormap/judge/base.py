@@ -20,10 +20,16 @@ class JudgeAnswer(Generic[T]):
 
     value: T
     usage: Usage = field(default_factory=Usage)
+    """What the answer cost when it was asked (all attempts)."""
     cached: bool = False
     requests: int = 0
+    """Requests this call sent (0 for an answer from the store)."""
     context: dict[str, Any] = field(default_factory=dict)
     """What the answer was given besides the task (a diagnosis: the models whose correct outputs it saw)."""
+    asked_requests: int = 0
+    """Requests it took when it was asked (the same for a stored answer as for a fresh one)."""
+    replaces_answer: bool = False
+    """Asked although the store held an answer for the same subject under another request (peers or prompt changed)."""
 
 
 @dataclass(frozen=True)

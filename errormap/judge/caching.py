@@ -36,7 +36,11 @@ class CachingJudge:
         return stable_hash("request", task.name, self.inner.fingerprint(), self.inner.request_identity(task, request))
 
     async def _cached(
-        self, task: Task, request: dict[str, Any], ask: Callable[[], Awaitable[JudgeAnswer[Any]]]
+        self,
+        task: Task,
+        request: dict[str, Any],
+        ask: Callable[[], Awaitable[JudgeAnswer[Any]]],
+        subject: str | None = None,
     ) -> JudgeAnswer[Any]:
         key = self.key(task, request)
         stored = self.store.get(key)
@@ -47,16 +51,19 @@ class CachingJudge:
                 cached=True,
                 requests=0,
                 context=stored.context,
+                asked_requests=stored.requests,
             )
+        replaces = subject is not None and self.store.has_subject(subject)
         answer = await ask()
+        answer.replaces_answer = replaces
         self.store.put(
             key, task.schema_name, answer.value.model_dump_json(), answer.usage.prompt_tokens,
-            answer.usage.completion_tokens, answer.context,
+            answer.usage.completion_tokens, answer.context, answer.asked_requests, subject,
         )
         return answer
 
     async def diagnose(self, case: FailureCase) -> JudgeAnswer[Diagnosis]:
-        return await self._cached(DIAGNOSE, {"case": case}, lambda: self.inner.diagnose(case))
+        return await self._cached(DIAGNOSE, {"case": case}, lambda: self.inner.diagnose(case), case.failure_id)
 
     async def propose_categories(
         self, titles: list[TitleCount], *, parent: CategoryDraft | None, max_categories: int

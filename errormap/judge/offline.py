@@ -58,7 +58,7 @@ class OfflineJudge:
         return {name: _plain(value) for name, value in sorted(request.items())}
 
     async def diagnose(self, case: FailureCase) -> JudgeAnswer[Diagnosis]:
-        return JudgeAnswer(diagnose_offline(case))
+        return JudgeAnswer(diagnose_offline(case), context={"reference_models": list(case.other_models)})
 
     async def propose_categories(
         self, titles: list[TitleCount], *, parent: CategoryDraft | None, max_categories: int

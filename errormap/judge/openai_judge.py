@@ -110,7 +110,9 @@ class OpenAIJudge:
         context = self._context(task, request)
         done = await self.client.complete(lambda mode: self.render(task, mode, **context), task.answer, task.schema_name)
         extra = {"reference_models": list(request["case"].other_models)} if task is DIAGNOSE else {}
-        return JudgeAnswer(done.value, done.usage, cached=False, requests=done.attempts, context=extra)
+        return JudgeAnswer(
+            done.value, done.usage, cached=False, requests=done.attempts, context=extra, asked_requests=done.attempts
+        )
 
     async def diagnose(self, case: FailureCase) -> JudgeAnswer[Diagnosis]:
         return await self.ask(DIAGNOSE, case=case)

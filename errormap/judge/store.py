@@ -25,6 +25,7 @@ class StoredAnswer:
     prompt_tokens: int
     completion_tokens: int
     context: dict[str, Any]
+    requests: int
 
 
 class AnswerStore:
@@ -43,28 +44,35 @@ class AnswerStore:
             " context TEXT)"
         )
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(answers)")}
-        if "context" not in columns:  # a store written before answers carried their context
-            self._db.execute("ALTER TABLE answers ADD COLUMN context TEXT")
+        for column, kind in (("context", "TEXT"), ("requests", "INTEGER"), ("subject", "TEXT")):
+            if column not in columns:  # a store written by an older errormap
+                self._db.execute(f"ALTER TABLE answers ADD COLUMN {column} {kind}")
+        self._db.execute("CREATE INDEX IF NOT EXISTS answers_subject ON answers (subject)")
 
     def get(self, key: str) -> StoredAnswer | None:
         """The stored answer for a key, or None."""
         row = self._db.execute(
-            "SELECT payload, prompt_tokens, completion_tokens, context FROM answers WHERE key = ?", (key,)
+            "SELECT payload, prompt_tokens, completion_tokens, context, requests FROM answers WHERE key = ?", (key,)
         ).fetchone()
         if row is None:
             return None
-        return StoredAnswer(row[0], int(row[1]), int(row[2]), json.loads(row[3]) if row[3] else {})
+        return StoredAnswer(row[0], int(row[1]), int(row[2]), json.loads(row[3]) if row[3] else {}, int(row[4] or 1))
+
+    def has_subject(self, subject: str) -> bool:
+        """Whether any answer about this subject (a failure id) is stored, under whatever request."""
+        return self._db.execute("SELECT 1 FROM answers WHERE subject = ? LIMIT 1", (subject,)).fetchone() is not None
 
     def put(
         self, key: str, kind: str, payload: str, prompt_tokens: int, completion_tokens: int,
-        context: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None, requests: int = 1, subject: str | None = None,
     ) -> None:
-        """Store one answer durably (autocommit), with the context it was given (e.g. the reference outputs)."""
+        """Store one answer durably (autocommit), with its cost, its context and what it is about."""
         self._db.execute(
-            "INSERT OR REPLACE INTO answers (key, kind, payload, prompt_tokens, completion_tokens, created, context)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO answers"
+            " (key, kind, payload, prompt_tokens, completion_tokens, created, context, requests, subject)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key, kind, payload, prompt_tokens, completion_tokens, time.time(),
-             json.dumps(context, ensure_ascii=False, sort_keys=True) if context else None),
+             json.dumps(context, ensure_ascii=False, sort_keys=True) if context else None, requests, subject),
         )
 
     def count(self, kind: str | None = None) -> int:

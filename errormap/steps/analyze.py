@@ -40,7 +40,6 @@ DIAGNOSIS_COLUMNS = [
     "prompt_tokens",
     "completion_tokens",
     "requests",
-    "cached",
 ]
 REASONING_MIN_CHARS = 40
 
@@ -97,6 +96,8 @@ class RunStats:
     done: int = 0
     failed: int = 0
     cached: int = 0
+    asked: int = 0
+    asked_again: int = 0
     requests: int = 0
     usage: Usage = field(default_factory=Usage)
     started: float = field(default_factory=time.perf_counter)
@@ -105,13 +106,21 @@ class RunStats:
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
+    @property
+    def retries(self) -> int:
+        """Requests beyond the first for each answer asked (failed ones included)."""
+        return max(0, self.requests - self.asked - self.failed)
+
     def as_metrics(self) -> dict[str, float | int]:
         return {
             "failures_analysed": self.done,
             "diagnoses_ok": self.done - self.failed,
             "diagnoses_failed": self.failed,
             "judge_requests": self.requests,
+            "retries": self.retries,
             "cached_answers": self.cached,
+            "asked_new": self.asked - self.asked_again,
+            "asked_again_changed_request": self.asked_again,
             "prompt_tokens": self.usage.prompt_tokens,
             "completion_tokens": self.usage.completion_tokens,
         }
@@ -169,12 +178,14 @@ async def diagnose_all(
             stats.usage = stats.usage + exc.usage
             row.update(status="failed", error=str(exc), error_title=None, error_summary=None, criteria="[]",
                        prompt_tokens=exc.usage.prompt_tokens, completion_tokens=exc.usage.completion_tokens,
-                       requests=exc.requests, cached=False)
+                       requests=exc.requests)
         else:
             if not answer.cached:  # tokens of stored answers were spent by an earlier run
                 stats.usage = stats.usage + answer.usage
             stats.requests += answer.requests
             stats.cached += int(answer.cached)
+            stats.asked += int(not answer.cached and answer.requests > 0)
+            stats.asked_again += int(answer.replaces_answer)
             if "reference_models" in answer.context:  # the peers the judge actually saw, even if cached
                 row["reference_models"] = json.dumps(answer.context["reference_models"])
             row.update(
@@ -185,8 +196,7 @@ async def diagnose_all(
                 criteria=json.dumps([c.model_dump(mode="json") for c in answer.value.criteria], ensure_ascii=False),
                 prompt_tokens=answer.usage.prompt_tokens,
                 completion_tokens=answer.usage.completion_tokens,
-                requests=answer.requests,
-                cached=answer.cached,
+                requests=answer.asked_requests,
             )
         stats.done += 1
         if on_progress is not None:
@@ -196,7 +206,7 @@ async def diagnose_all(
     with _gc_spares_existing_objects():
         rows = await asyncio.gather(*(one(case) for case in cases))
     frame = pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)
-    return frame.astype({"prompt_tokens": "int64", "completion_tokens": "int64", "requests": "int64", "cached": "bool"}), stats
+    return frame.astype({"prompt_tokens": "int64", "completion_tokens": "int64", "requests": "int64"}), stats
 
 
 @dataclass
