@@ -74,6 +74,10 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ref(ref) -> str:
+    return ref.name if ref.count is None else f"{ref.name} ({ref.count})"
+
+
 def _print_table(diff, needed) -> None:
     """The diff as rich tables on stdout."""
     from rich.console import Console
@@ -89,8 +93,8 @@ def _print_table(diff, needed) -> None:
         for column in ("change", diff.a, diff.b, diff.score):
             table.add_column(column)
         for change in level.changes:
-            before = "\n".join(f"{r.name} ({r.count})" for r in change.before) or "—"
-            after = "\n".join(f"{r.name} ({r.count})" for r in change.after) or "—"
+            before = "\n".join(_ref(r) for r in change.before) or "—"
+            after = "\n".join(_ref(r) for r in change.after) or "—"
             score = score_text(change, "\n")
             style = "" if change.kind == "matched" and not change.meaning_changed else "yellow"
             table.add_row(change.kind + (" (meaning changed)" if change.meaning_changed else ""), before, after, score, style=style)

@@ -245,6 +245,8 @@ def test_diff_between_git_revisions_and_a_dvc_experiment(tmp_path: Path, capsys:
         ("renamed", "Format errors", "Formatting errors")
     ]
     assert document["required_bump"]["bump"] == "patch"
+    assert main(["taxonomy", "diff", "HEAD~1:data/taxonomy/taxonomy.json", "HEAD", "--root", str(repo), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["levels"] == document["levels"]
 
     assert main(["taxonomy", "diff", "HEAD", "regrouped", "--root", str(repo), "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)

@@ -39,7 +39,7 @@ class Thresholds(BaseModel):
 class CategoryRef(BaseModel):
     id: str
     name: str
-    count: int
+    count: int | None = Field(None, description="Failures it holds; None for a taxonomy built from none (a seed).")
     parent: str | None = Field(None, description="The parent's name, below the top level.")
 
 
@@ -176,7 +176,8 @@ def components(linked: np.ndarray) -> list[tuple[list[int], list[int]]]:
 
 def _ref(taxonomy: Taxonomy, node: TaxonomyNode) -> CategoryRef:
     parent = taxonomy.node(node.parent).name if node.parent and node.parent != ROOT_ID else None
-    return CategoryRef(id=node.id, name=node.name, count=node.count, parent=parent)
+    count = node.count if taxonomy.total_failures else None
+    return CategoryRef(id=node.id, name=node.name, count=count, parent=parent)
 
 
 def _names(refs: list[CategoryRef]) -> str:
@@ -244,7 +245,7 @@ def level_diff(
         refs = ([_ref(a, n) for n in before], [_ref(b, n) for n in after])
         changes.append(describe_group(before, after, refs, links, method, thresholds))
         groups.append(([n.id for n in before], [n.id for n in after]))
-    changes.sort(key=lambda c: (KIND_ORDER.index(c.kind), -sum(r.count for r in c.before + c.after)))
+    changes.sort(key=lambda c: (KIND_ORDER.index(c.kind), -sum(r.count or 0 for r in c.before + c.after)))
     return LevelDiff(depth=depth, changes=changes), groups
 
 
@@ -330,7 +331,7 @@ def diff_taxonomies(
 
 def _cell(refs: list[CategoryRef]) -> str:
     shown = [f"{r.parent} › {r.name}" if r.parent else r.name for r in refs]
-    return "<br>".join(f"{name} ({r.count})" for name, r in zip(shown, refs)) or "—"
+    return "<br>".join(name if r.count is None else f"{name} ({r.count})" for name, r in zip(shown, refs)) or "—"
 
 
 def score_text(change: Change, separator: str = "<br>") -> str:
