@@ -66,3 +66,28 @@ def test_config_compose_reports_bad_overrides_in_one_message(
     error = capsys.readouterr().err
     assert code == 1 and error.startswith("errormap config: ") and message in error
     assert "Traceback" not in error and not output.exists()
+
+
+def test_config_compose_refuses_a_typo_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`judge.max_concurency` used to be dropped without a word; now it stops composition, naming the key."""
+    target = tmp_path / "params.yaml"
+    code = main(["config", "compose", "judge=openai", "+judge.max_concurency=8", "--conf-dir", str(REPO / "conf"),
+                 "--output", str(target)])
+    assert code == 1 and not target.exists()
+    assert "judge.max_concurency: unknown key" in capsys.readouterr().err
+
+
+def test_config_compose_refuses_a_bad_value_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "params.yaml"
+    code = main(["config", "compose", "sampling.ratio=1.5", "--conf-dir", str(REPO / "conf"), "--output", str(target)])
+    assert code == 1 and not target.exists()
+    assert "sampling.ratio: Input should be less than or equal to 1 (got 1.5)" in capsys.readouterr().err
+
+
+def test_every_judge_option_composes_into_valid_settings() -> None:
+    from errormap.config import compose
+    from errormap.settings import validate
+
+    for option in sorted(p.stem for p in (REPO / "conf" / "judge").glob("*.yaml")):
+        settings = validate(compose(REPO / "conf", [f"judge={option}"]))
+        assert settings.judge.kind in ("offline", "openai"), option

@@ -66,7 +66,7 @@ def test_mlflow_parent_run_per_reproduction(tmp_path: Path, monkeypatch: pytest.
     import mlflow
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    tracker = MLflowTracker(tmp_path)
+    tracker = MLflowTracker(tmp_path, experiment="my-study")  # tracking.experiment
     artifact = tmp_path / "out.json"
     artifact.write_text("{}")
     for stage in ("prepare", "analyze"):
@@ -77,6 +77,7 @@ def test_mlflow_parent_run_per_reproduction(tmp_path: Path, monkeypatch: pytest.
         tracker.log_metrics({"count": 3})
 
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    assert client.get_experiment_by_name("my-study").experiment_id == tracker.experiment_id
     runs = client.search_runs([tracker.experiment_id])
     parents = sorted((r for r in runs if r.data.tags.get("errormap.kind") == "pipeline"), key=lambda r: r.info.start_time)
     assert len(parents) == 2
