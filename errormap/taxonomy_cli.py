@@ -36,12 +36,13 @@ def _emit(result: dict[str, Any], output: Path | None) -> None:
     print(text)
 
 
-def _load_taxonomy(path: Path):
+def _load(path: Path):
+    """A taxonomy output or an error-atlas release, from a file or directory."""
     from errormap.atlas.sources import load_version
 
     if not path.exists():
         raise FileNotFoundError(f"{path} not found")
-    return load_version(str(path)).taxonomy
+    return load_version(str(path))
 
 
 # --- diff --------------------------------------------------------------------------------------------
@@ -130,17 +131,20 @@ def _stability(args: argparse.Namespace) -> int:
 
 
 def _coverage(args: argparse.Namespace) -> int:
+    from errormap.atlas.classify import classify_into_release
     from errormap.taxonomy.apply import apply_taxonomy
     from errormap.taxonomy.quality import coverage_report
 
     settings = _settings(args)
-    taxonomy = _load_taxonomy(args.taxonomy)
+    loaded = _load(args.taxonomy)
     errors = pd.read_parquet(args.failures)
     judge = _judge(settings)
 
     async def run():
         try:
-            return await apply_taxonomy(taxonomy, errors, judge, settings.taxonomy, settings.seed)
+            if loaded.release is not None:  # a release: classified with its example titles, as in atlas mode
+                return await classify_into_release(loaded.release, errors, judge, settings.taxonomy, settings.seed)
+            return await apply_taxonomy(loaded.taxonomy, errors, judge, settings.taxonomy, settings.seed)
         finally:
             await judge.aclose()
 

@@ -154,3 +154,22 @@ def test_demo_failures_classified_into_the_seed_with_the_openai_judge(demo_diagn
     assert coverage(taxonomy)["coverage"] == pytest.approx(1 - unexplained.mean())
     other = assignments["level_1_name"].eq("Other")
     assert set(assignments.loc[other, "error_title"]) <= {UNEXPLAINED_TITLE}
+
+
+def test_coverage_command_classifies_into_a_release_with_its_examples(demo_diagnoses: pd.DataFrame, tmp_path, capsys) -> None:
+    from errormap.cli import main
+
+    diagnoses = tmp_path / "diagnoses.parquet"
+    demo_diagnoses.to_parquet(diagnoses, index=False)
+    release = Path(__file__).resolve().parents[1] / "atlas" / "releases" / "0.1.0"
+    assignments = tmp_path / "assignments.parquet"
+    code = main(["taxonomy", "coverage", "judge=offline", "--conf-dir", str(release.parents[2] / "conf"),
+                 "--taxonomy", str(release), "--failures", str(diagnoses), "--assignments", str(assignments)])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    unexplained = (demo_diagnoses["error_title"] == UNEXPLAINED_TITLE) | demo_diagnoses["status"].ne("ok")
+    assert report["failures"] == len(demo_diagnoses) and report["coverage"] == pytest.approx(1 - unexplained.mean(), abs=1e-6)
+    placed = pd.read_parquet(assignments)
+    for row in placed.itertuples():
+        if row.error_title in INTENDED:
+            assert (row.level_1_name, row.level_2_name) == INTENDED[row.error_title]
