@@ -18,6 +18,7 @@ _ANSWER_PATTERNS = [
 _CHOICE = re.compile(r"(?i)\(?(?:option\s*|choice[_ ]?)?\(?([A-Ja-j])\)?[.):]?")
 _CHOICE_WITH_TEXT = re.compile(r"\(?(?:option\s*|choice[_ ]?)?\(?([A-J])[).:]\s")
 _NUMBER_RE = re.compile(_NUMBER)
+QUOTE_CONTEXT = 200  # characters of the answer's line kept on each side in a quote
 
 
 class AnswerKind(str, Enum):
@@ -60,18 +61,22 @@ def parse_number(text: str) -> float | None:
 
 
 def final_answers(output: str) -> list[FinalAnswer]:
-    """Every explicit final-answer statement in an output, in order of appearance."""
+    """Every explicit final-answer statement in an output, in order of appearance.
+
+    Time and memory are linear in the output: each quote is its line cut to QUOTE_CONTEXT
+    characters either side of the answer, and duplicates are found by position, not by a scan.
+    """
     found: dict[int, FinalAnswer] = {}
     for pattern in _ANSWER_PATTERNS:
         for match in pattern.finditer(output):
             answer = match.group("ans").strip().strip("*").strip()
             if not answer:
                 continue
-            line_start = output.rfind("\n", 0, match.start("ans")) + 1
-            line_end = output.find("\n", match.end("ans"))
-            quote = output[line_start : line_end if line_end != -1 else len(output)].strip()
-            start = match.start("ans")
-            if not any(abs(start - s) < 3 for s in found):
+            start, end = match.span("ans")
+            line_start = max(output.rfind("\n", max(0, start - QUOTE_CONTEXT), start) + 1, start - QUOTE_CONTEXT)
+            line_end = output.find("\n", end, end + QUOTE_CONTEXT)
+            quote = output[line_start : line_end if line_end != -1 else min(len(output), end + QUOTE_CONTEXT)].strip()
+            if not any(s in found for s in range(start - 2, start + 3)):
                 found[start] = FinalAnswer(answer, quote, start)
     return [found[k] for k in sorted(found)]
 
