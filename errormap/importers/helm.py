@@ -1,7 +1,8 @@
 """HELM run directories: run_spec.json, scenario_state.json and per_instance_stats.json.
 
 One row per (instance, train trial, perturbation). The model comes from the run spec's adapter_spec, the input
-from the instance, the output from the first completion, the gold from the references tagged `correct`
+from the instance, the output from the first completion (for multiple_choice_joint preceded by the prompt's
+last line, e.g. "Answer: B", which the completion continues), the gold from the references tagged `correct`
 (with the letter of `output_mapping` for multiple_choice_joint), and the score from the per-instance stats
 of the run's main metric; an instance listed in several stats entries (harm_bench: judge stats and basic
 stats) is merged. Trial 0 of an unperturbed instance keeps the instance id; other trials and perturbations
@@ -157,5 +158,8 @@ def _row(state: Any, run_dir: Path, number: int, label: str, model: str, dataset
                   and not k.startswith("finish_reason") and "@" not in k and v is not None})
     extra.update({f"annotation_{a}_{k}": v for a, body in (state.get("annotations") or {}).items()
                   if isinstance(body, dict) for k, v in body.items() if k.endswith(("score", "reasoning"))})
-    return Row("helm", dataset, example, model, text, output.strip(), score, " | ".join(gold) or None,
+    prefix = str(state.get("request", {}).get("prompt", "")).rstrip().rsplit("\n", 1)[-1]
+    shown = f"{prefix} {output.strip()}" if method and method.startswith("multiple_choice") and prefix else output.strip()
+    extra["completion"] = output
+    return Row("helm", dataset, example, model, text, shown, score, " | ".join(gold) or None,
                state_file, number, label, extra)

@@ -4,13 +4,15 @@ One row per sample id. Model and task come from the log header; input is the sam
 rendered as `role: text`), with its choices listed as lettered options; output is the completion; the
 reference is the target (with the option's text for a letter target). The score is the chosen scorer's value:
 C/I/P/N through the configured mapping, numbers and booleans as they are. With several epochs the reduced
-score (`reductions`) counts and the first epoch's output is shown. Attachment references are resolved.
+score (`reductions`) counts and the first epoch's output is shown. `attachment://` references in the fields
+a row uses are resolved from the sample's attachments.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,21 @@ from errormap.importers.base import ImportOptions, Policy, RecordError, Row, fai
 KNOWN_VERSIONS = (1, 2)
 INSTALL_HINT = "reading inspect logs needs inspect_ai: pip install 'errormap[inspect]'"
 _WORDS = {"true": 1.0, "yes": 1.0, "false": 0.0, "no": 0.0}
+_VERSION_ERROR = re.compile(r"read version (\S+) of log format")
+ATTACHMENT = "attachment://"
+Resolve = Callable[[str], str]
+
+
+def resolver(attachments: Mapping[str, str] | None) -> Resolve:
+    """Text with `attachment://<hash>` swapped for the attachment it names (inspect stores long strings once)."""
+    attachments = attachments or {}
+
+    def resolve(text: str) -> str:
+        if isinstance(text, str) and text.startswith(ATTACHMENT):
+            return attachments.get(text[len(ATTACHMENT):], text)
+        return text
+
+    return resolve
 
 
 def read_log(path: Path) -> Any:
@@ -27,9 +44,13 @@ def read_log(path: Path) -> Any:
     except ImportError:
         fail(path, None, None, INSTALL_HINT)
     try:
-        return read_eval_log(str(path), resolve_attachments=True)
+        return read_eval_log(str(path))  # attachments are resolved below, in the fields a row uses
     except Exception as exc:  # the reader raises zip, JSON and validation errors alike
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        version = _VERSION_ERROR.search(message)
+        if version:
+            fail(path, None, "version", f"unknown inspect log version {version.group(1)} "
+                 f"(errormap reads inspect log versions {', '.join(map(str, KNOWN_VERSIONS))})")
         fail(path, None, None, f"not a readable inspect log ({type(exc).__name__}: {message[:300]})")
 
 
@@ -59,27 +80,28 @@ def score_value(value: Any, mapping: Mapping[str, float], path: Path, label: str
          "multi-part scorers are not supported: choose another scorer")
 
 
-def _content_text(content: Any) -> str:
+def _content_text(content: Any, resolve: Resolve) -> str:
     if isinstance(content, str):
-        return content
+        return resolve(content)
     if isinstance(content, list):
         parts = []
         for part in content:
             text = getattr(part, "text", None) if not isinstance(part, dict) else part.get("text")
-            parts.append(text if isinstance(text, str) else f"[{getattr(part, 'type', 'content')}]")
+            parts.append(resolve(text) if isinstance(text, str) else f"[{getattr(part, 'type', 'content')}]")
         return "\n".join(parts)
     return text_of(content)
 
 
-def render_input(value: Any, choices: list[str] | None) -> str:
+def render_input(value: Any, choices: list[str] | None, resolve: Resolve = str) -> str:
+    """A string input as it is; chat messages as `role: text` (a lone user message as its text); then the choices."""
     if isinstance(value, str):
-        text = value
+        text = resolve(value)
     else:
         messages = list(value or [])
         if len(messages) == 1 and getattr(messages[0], "role", "") == "user":
-            text = _content_text(messages[0].content)
+            text = _content_text(messages[0].content, resolve)
         else:
-            text = "\n\n".join(f"{getattr(m, 'role', '?')}: {_content_text(m.content)}" for m in messages)
+            text = "\n\n".join(f"{getattr(m, 'role', '?')}: {_content_text(m.content, resolve)}" for m in messages)
     if choices:
         text += "\n\nOptions:\n" + "\n".join(f"{chr(65 + i)}) {c}" for i, c in enumerate(choices))
     return text
@@ -96,14 +118,14 @@ def render_target(target: Any, choices: list[str] | None) -> str | None:
     return text_of(target).strip() or None
 
 
-def _output(sample: Any) -> str:
+def _output(sample: Any, resolve: Resolve) -> str:
     output = getattr(sample, "output", None)
     completion = getattr(output, "completion", "") if output is not None else ""
     if completion:
-        return completion
+        return resolve(completion)
     for message in reversed(getattr(sample, "messages", None) or []):
         if getattr(message, "role", "") == "assistant":
-            return _content_text(message.content)
+            return _content_text(message.content, resolve)
     return ""
 
 
@@ -165,12 +187,15 @@ def _row(log: Any, path: Path, number: int, label: str, sample_id: str, samples:
         value, field = score.value, f"scores.{scorer}.value"
     numeric = score_value(value, options.inspect_score_map, path, label, field)
     score = (first.scores or {}).get(scorer)
+    resolve = resolver(first.attachments)
+    answer, explanation = getattr(score, "answer", None), getattr(score, "explanation", None)
     return Row(
-        "inspect", str(log.eval.task), sample_id, str(log.eval.model), render_input(first.input, first.choices),
-        _output(first), numeric, render_target(first.target, first.choices), path, number, label,
+        "inspect", str(log.eval.task), sample_id, str(log.eval.model),
+        render_input(first.input, first.choices, resolve), _output(first, resolve), numeric,
+        render_target(first.target, first.choices), path, number, label,
         {
-            "scorer": scorer, "score_value": text_of(value), "answer": getattr(score, "answer", None),
-            "explanation": getattr(score, "explanation", None), "epochs": len(samples),
+            "scorer": scorer, "score_value": text_of(value), "answer": resolve(answer) if answer else answer,
+            "explanation": resolve(explanation) if explanation else explanation, "epochs": len(samples),
             "model_snapshot": getattr(getattr(first, "output", None), "model", None),
             "log_status": log.status, "inspect_version": (log.eval.packages or {}).get("inspect_ai"),
             "run_id": getattr(log.eval, "run_id", None),

@@ -2,7 +2,8 @@
 
 - generate_until: the prompt, the raw generation (`resps`), the extracted answer (`filtered_resps`), the target.
 - multiple_choice: one log-likelihood request per option; the chosen option is the argmax (divided by the
-  option's length in characters when the metric is acc_norm); options, gold and choice are written as text.
+  option's length in characters when the metric is acc_norm). The model wrote no text, so the output is
+  written as "Answer: <chosen option>" with the log-likelihoods, and the options are listed after the prompt.
 - loglikelihood: one request; whether the reference continuation was the model's greedy decode.
 """
 
@@ -175,7 +176,7 @@ def _multiple_choice(record: dict[str, Any], spec: TaskSpec, score: float, path:
     listing = "\n".join(f"{i + 1}. {o}" for i, o in enumerate(options))
     margins = "; ".join(f"{i + 1}. {lp:.4g}" for i, lp in enumerate(logprobs))
     how = "log-likelihood per character" if normalised else "log-likelihood"
-    output = f"{options[chosen]}\n(option {chosen + 1} of {len(options)}, chosen by highest {how}; log-likelihoods: {margins})"
+    output = f"Answer: {options[chosen]}\n(option {chosen + 1} of {len(options)}, chosen by highest {how}; log-likelihoods: {margins})"
     disagrees = int(gold is not None and spec.metric in ("acc", "acc_norm") and (chosen == gold) != (score == 1.0))
     return Rendered(
         f"{context}\n\nOptions (scored by log-likelihood):\n{listing}",
