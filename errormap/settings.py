@@ -30,8 +30,20 @@ class SuccessThreshold(Group):
     per_dataset: dict[str, float]
 
 
+class HarnessImportConfig(Group):
+    """How harness output is read when `data.format` names a harness (see `errormap.importers`); null = the harness's own choice."""
+
+    lm_eval_metric: str | None
+    lm_eval_filter: str | None
+    helm_metric: str | None
+    inspect_scorer: str | None
+    inspect_score_map: dict[str, float]
+
+
 class DataConfig(Group):
     input_dir: str
+    format: Literal["table", "lm-eval", "helm", "inspect", "auto"]
+    harness: HarnessImportConfig
     success_threshold: SuccessThreshold
 
 

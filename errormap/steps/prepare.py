@@ -27,9 +27,19 @@ def mark(results: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict[
     return mark_failures(results, thresholds), thresholds
 
 
+def load_input(settings: Settings, input_dir: Path | str) -> pd.DataFrame:
+    """Results tables (data.format: table), or harness output read by its importer (lm-eval, helm, inspect, auto)."""
+    if settings.data.format == "table":
+        return load_results(input_dir)
+    from errormap.importers import ImportOptions, load_harness_results
+
+    options = ImportOptions(**settings.data.harness.model_dump())
+    return load_harness_results(settings.data.format, input_dir, options)
+
+
 def prepare(settings: Settings, input_dir: Path | str | None = None) -> Prepared:
     """The prepare stage's outputs from the results under `input_dir` (default: data.input_dir)."""
-    results = load_results(input_dir if input_dir is not None else settings.data.input_dir)
+    results = load_input(settings, input_dir if input_dir is not None else settings.data.input_dir)
     marked, thresholds = mark(results, settings)
     sampled = sample_failures(
         marked,
