@@ -83,7 +83,10 @@ class PromptsConfig(Group):
 
 
 class TaxonomyConfig(Group):
-    """How the taxonomy is induced (see `errormap.taxonomy.builder`)."""
+    """How the taxonomy is induced (see `errormap.taxonomy.builder`), or which ErrorAtlas release to classify into."""
+
+    mode: Literal["induce", "atlas"]
+    atlas: str = Field(min_length=1)
 
     max_categories: int | None = Field(ge=2)
     min_categories: int = Field(ge=2)
@@ -115,7 +118,11 @@ class StabilityConfig(Group):
 
 
 class SignaturesConfig(Group):
+    """Signatures, profiles and comparisons (see `errormap.signatures`, `errormap.comparisons`)."""
+
     level: int = Field(ge=1)
+    split_by: str | None = None
+    capability_groups: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class ReportConfig(Group):

@@ -15,6 +15,8 @@ AGREEMENT_KEYS = ("adjusted_rand_index", "normalized_mutual_info", "matched_prec
 
 def skipped(settings: Settings) -> str | None:
     """Why stability is not measured, or None."""
+    if settings.taxonomy.mode == "atlas":
+        return "atlas mode: the taxonomy is a fixed release, not rebuilt per seed"
     return "stability.seeds lists fewer than two seeds" if len(settings.stability.seeds) < 2 else None
 
 

@@ -28,13 +28,29 @@ async def build_taxonomy(
     judge: Judge,
     on_progress: Callable[[str, BuildStats], None] | None = None,
 ) -> TaxonomyResult:
-    """Build the taxonomy with the configured judge (closed afterwards)."""
-    builder = TaxonomyBuilder(judge, settings.taxonomy, settings.seed, on_progress=on_progress)
+    """Induce the taxonomy, or classify into the configured ErrorAtlas release (the judge is closed afterwards)."""
+    config = settings.taxonomy
     try:
-        taxonomy, assignments = await builder.build(diagnoses)
+        if config.mode == "atlas":
+            from errormap.atlas import classify_into_release, resolve_release
+
+            release = resolve_release(config.atlas)
+            taxonomy, assignments, stats = await classify_into_release(release, diagnoses, judge, config, settings.seed)
+        else:
+            builder = TaxonomyBuilder(judge, config, settings.seed, on_progress=on_progress)
+            taxonomy, assignments = await builder.build(diagnoses)
+            stats = builder.stats
     finally:
         await judge.aclose()
-    return TaxonomyResult(taxonomy, assignments, taxonomy_metrics(taxonomy, builder.stats))
+    return TaxonomyResult(taxonomy, assignments, {**taxonomy_metrics(taxonomy, stats), **release_metrics(taxonomy)})
+
+
+def release_metrics(taxonomy: Taxonomy) -> dict[str, Any]:
+    """Which taxonomy the failures were placed in: induced here, or an ErrorAtlas release (by version)."""
+    params = taxonomy.params
+    if params.get("mode") == "atlas" and isinstance(params.get("atlas"), dict):
+        return {"mode": "atlas", "atlas_version": str(params["atlas"].get("version"))}
+    return {"mode": "induce"}
 
 
 def check_quality(metrics: dict[str, Any], config: TaxonomyConfig, where: str) -> None:
