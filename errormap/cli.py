@@ -41,16 +41,23 @@ def _config_compose(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from errormap.data import InputValidationError, load_results
+    from errormap.settings import PARAMS_FILE, default_settings, load_settings
+    from errormap.steps.prepare import mark_checked
 
     try:
         results = load_results(args.input_dir)
     except InputValidationError as exc:
         print(exc, file=sys.stderr)
         return 1
+    settings = load_settings(PARAMS_FILE) if Path(PARAMS_FILE).exists() else default_settings()
+    marked, rules = mark_checked(results, settings)  # no failures, or a rule marking all or none: an error
     print(
         f"ok: {len(results)} rows, {results['dataset'].nunique()} datasets, "
-        f"{results['model'].nunique()} models, {results['example_id'].nunique()} examples"
+        f"{results['model'].nunique()} models, {results['example_id'].nunique()} examples, "
+        f"{int(marked['is_failure'].sum())} failures"
     )
+    for dataset, rule in rules.items():
+        print(f"  {dataset}: {rule.description}")
     return 0
 
 

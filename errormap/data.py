@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import math
 import numbers
 from collections.abc import Iterable, Mapping
@@ -18,6 +19,7 @@ import pyarrow.parquet as pq
 
 from errormap.errors import UserError
 from errormap.seeding import rng_for
+from errormap.thresholds import threshold_rules
 
 REQUIRED_COLUMNS = ("example_id", "model", "input_text", "output_text", "score")
 OPTIONAL_COLUMNS = ("correct_answer", "dataset")
@@ -25,6 +27,7 @@ KEY_COLUMNS = ("dataset", "example_id", "model")
 RAW_COLUMNS = KEY_COLUMNS + ("score",)  # read as the file's own values, before pandas converts column types
 SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".parquet")
 MAX_REPORTED_PROBLEMS = 20
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, int]:
         text = _decode_utf8(path)
         try:
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:  # nothing but whitespace: no header, no rows
+            return pd.DataFrame(), 2
         except pd.errors.ParserError as exc:
             raise InputValidationError([Problem(str(path), None, None, f"cannot parse CSV: {exc}")]) from None
         return frame, 2  # header is line 1, first data row is row 2
@@ -239,19 +244,50 @@ def find_result_files(input_dir: Path) -> list[Path]:
     return files
 
 
+def empty_reason(path: Path) -> str | None:
+    """Why a results file holds no rows ('0 bytes', 'header only'), or None when it may hold some."""
+    if path.stat().st_size == 0:
+        return "empty file (0 bytes)"
+    if path.suffix.lower() in (".csv", ".jsonl") and path.stat().st_size < 1_000_000:
+        lines = [line for line in path.read_bytes().splitlines() if line.strip()]
+        if not lines:
+            return "no rows (only blank lines)"
+        if path.suffix.lower() == ".csv" and len(lines) == 1:
+            return "no rows (header only)"
+    return None
+
+
 def load_results(input_dir: Path | str) -> pd.DataFrame:
-    """Load every results table under a directory into one validated frame."""
+    """Load every results table under a directory into one validated frame.
+
+    A file without rows (0 bytes, header only) is skipped with a warning naming it; when no file
+    has a row, that is one error listing them.
+    """
     input_dir = Path(input_dir)
     files = find_result_files(input_dir)
     problems: list[Problem] = []
+    empty: list[Problem] = []
     frames = []
     for path in files:
-        try:  # the path below the input directory tells x/t.csv from y/t.csv
-            frames.append(load_table(path, path.relative_to(input_dir).as_posix()))
-        except InputValidationError as exc:
-            problems.extend(exc.problems)
+        reason = empty_reason(path)
+        if reason is None:
+            try:  # the path below the input directory tells x/t.csv from y/t.csv
+                frame = load_table(path, path.relative_to(input_dir).as_posix())
+            except InputValidationError as exc:
+                problems.extend(exc.problems)
+                continue
+            if len(frame):
+                frames.append(frame)
+                continue
+            reason = "no rows"
+        empty.append(Problem(str(path), None, None, f"{reason}; skipped"))
     if problems:
         raise InputValidationError(problems)
+    if not frames:
+        listed = "; ".join(f"{p.file}: {p.message.removesuffix('; skipped')}" for p in empty)
+        raise InputValidationError([Problem(str(input_dir), None, None, f"no result rows in any file ({listed})")])
+    for problem in empty:
+        log.warning("%s", problem)
     results = pd.concat(frames, ignore_index=True, sort=False)
     duplicated = results.duplicated(list(KEY_COLUMNS), keep=False)
     if duplicated.any():
@@ -274,16 +310,7 @@ def success_thresholds(
     results: pd.DataFrame, per_dataset: Mapping[str, float] | None, default: float | None, mean_ratio: float
 ) -> dict[str, float]:
     """The score a row needs to count as a success, per dataset."""
-    per_dataset = dict(per_dataset or {})
-    thresholds = {}
-    for dataset, scores in results.groupby("dataset")["score"]:
-        if dataset in per_dataset:
-            thresholds[dataset] = float(per_dataset[dataset])
-        elif default is not None:
-            thresholds[dataset] = float(default)
-        else:
-            thresholds[dataset] = mean_ratio * float(scores.mean())
-    return thresholds
+    return {d: rule.threshold for d, rule in threshold_rules(results, per_dataset, default, mean_ratio).items()}
 
 
 def mark_failures(results: pd.DataFrame, thresholds: Mapping[str, float]) -> pd.DataFrame:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from errormap.mlflow_names import MAPPING_FILE, KeyMap
+
 log = logging.getLogger(__name__)
 
 # A key is secret when its name *ends* with one of these words: `hf_token` and `openai_api_key`
@@ -156,6 +158,7 @@ class MLflowTracker:
             experiment_id = found.experiment_id
         self.experiment_id = experiment_id
         self._stage_name = ""
+        self._keys = KeyMap()  # names MLflow refuses in a key, made safe; the mapping is kept in the run
 
     def _read_state(self) -> dict[str, Any]:
         try:
@@ -180,7 +183,7 @@ class MLflowTracker:
             run_id = parent.info.run_id
             from mlflow.entities import Param
 
-            batch = [Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in redact(params).items()]
+            batch = [Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in self._keys.convert(redact(params)).items()]
             self._mlflow.MlflowClient().log_batch(run_id, params=batch)
             self._write_state({"run_id": run_id, "uri": self.uri, "stages": []})
         return str(run_id)
@@ -195,15 +198,22 @@ class MLflowTracker:
         self._stage_name = name
         with self._mlflow.start_run(run_id=parent_id, experiment_id=self.experiment_id):
             with self._mlflow.start_run(run_name=name, nested=True, experiment_id=self.experiment_id):
-                self._mlflow.log_params({k: str(v)[:MAX_PARAM_LENGTH] for k, v in redact(params).items()})
+                self._mlflow.log_params({k: str(v)[:MAX_PARAM_LENGTH] for k, v in self._keys.convert(redact(params)).items()})
                 yield self
+                self._log_key_map(parent_id)
         state = self._read_state()
         state.setdefault("stages", []).append(name)
         self._write_state(state)
         log.info("MLflow: stage %s logged under run %s (%s)", name, parent_id, self.uri)
 
+    def _log_key_map(self, parent_id: str) -> None:
+        """Keys MLflow could not take as they were (names with `( ) + @ # ...`): the mapping back, in both runs."""
+        if self._keys.renamed:
+            self._mlflow.log_dict(self._keys.renamed, MAPPING_FILE)
+            self._mlflow.MlflowClient().log_dict(parent_id, self._keys.renamed, MAPPING_FILE)
+
     def log_metrics(self, metrics: Mapping[str, Any]) -> None:
-        values = numeric_metrics(metrics)
+        values = self._keys.convert(numeric_metrics(metrics))
         self._mlflow.log_metrics(values)
         parent = self._mlflow.active_run()
         parent_id = self._mlflow.get_parent_run(parent.info.run_id).info.run_id if parent else None

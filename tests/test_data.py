@@ -108,11 +108,17 @@ def _results(scores: dict[str, list[float]], dataset: str = "d") -> pd.DataFrame
 
 
 def test_default_threshold_is_ratio_of_dataset_mean() -> None:
-    results = _results({"m1": [1, 1, 0, 0], "m2": [1, 1, 1, 0]})
+    results = _results({"m1": [1, 0.9, 0.2, 0], "m2": [1, 1, 0.5, 0.2]})
     thresholds = success_thresholds(results, None, None, 0.7)
-    assert thresholds == {"d": pytest.approx(0.7 * 5 / 8)}
+    assert thresholds == {"d": pytest.approx(0.7 * 4.8 / 8)}
     marked = mark_failures(results, thresholds)
     assert marked["is_failure"].sum() == 3
+
+
+def test_binary_scores_make_every_zero_a_failure_whatever_the_mean() -> None:
+    results = _results({"m1": [1, 0, 0, 0], "m2": [0, 0, 0, 0]})
+    assert success_thresholds(results, None, None, 0.7) == {"d": 1.0}
+    assert mark_failures(results, {"d": 1.0})["is_failure"].sum() == 7
 
 
 def test_per_dataset_threshold_overrides_default() -> None:

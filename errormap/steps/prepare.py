@@ -10,6 +10,7 @@ import pandas as pd
 
 from errormap.data import accuracy_table, load_results, mark_failures, sample_failures, success_thresholds
 from errormap.settings import Settings
+from errormap.thresholds import FailureRuleError, ThresholdRule, check_failure_marks, threshold_rules
 
 
 @dataclass
@@ -27,6 +28,15 @@ def mark(results: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict[
     return mark_failures(results, thresholds), thresholds
 
 
+def mark_checked(results: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict[str, ThresholdRule]]:
+    """Like `mark`, with each dataset's rule; FailureRuleError when the rules leave nothing sensible to analyse."""
+    rule = settings.data.success_threshold
+    rules = threshold_rules(results, rule.per_dataset, rule.default, rule.mean_ratio)
+    marked = mark_failures(results, {dataset: r.threshold for dataset, r in rules.items()})
+    check_failure_marks(marked, rules)
+    return marked, rules
+
+
 def load_input(settings: Settings, input_dir: Path | str) -> pd.DataFrame:
     """Results tables (data.format: table), or harness output read by its importer (lm-eval, helm, inspect, auto)."""
     if settings.data.format == "table":
@@ -40,7 +50,8 @@ def load_input(settings: Settings, input_dir: Path | str) -> pd.DataFrame:
 def prepare(settings: Settings, input_dir: Path | str | None = None) -> Prepared:
     """The prepare stage's outputs from the results under `input_dir` (default: data.input_dir)."""
     results = load_input(settings, input_dir if input_dir is not None else settings.data.input_dir)
-    marked, thresholds = mark(results, settings)
+    marked, rules = mark_checked(results, settings)
+    thresholds = {dataset: r.threshold for dataset, r in rules.items()}
     sampled = sample_failures(
         marked,
         ratio=settings.sampling.ratio,
@@ -48,6 +59,11 @@ def prepare(settings: Settings, input_dir: Path | str | None = None) -> Prepared
         seed=settings.seed,
         models=settings.models.include,
     )
+    if sampled.empty:
+        raise FailureRuleError(
+            f"no failures to analyse: the models in models.include {settings.models.include} have none "
+            f"({int(marked['is_failure'].sum())} failures are of other models)"
+        )
     accuracy = accuracy_table(marked)
     metrics = {
         "rows": len(marked),
@@ -56,6 +72,7 @@ def prepare(settings: Settings, input_dir: Path | str | None = None) -> Prepared
         "failures": int(marked["is_failure"].sum()),
         "sampled_failures": len(sampled),
         "thresholds": thresholds,
+        "threshold_rules": {dataset: {"rule": r.kind, "description": r.description} for dataset, r in rules.items()},
         "accuracy": {
             model: {r.dataset: round(float(r.accuracy), 4) for r in rows.itertuples()}
             for model, rows in accuracy.groupby("model")
