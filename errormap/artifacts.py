@@ -195,6 +195,14 @@ COMPARISONS = Table(
      "significant": "bool", "direction": "str"},
     "model against the rest per category: Fisher's exact test, BH-adjusted",
 )
+PAIRWISE = Table(
+    "pairwise", 1, "data/signatures/pairwise.parquet", "signatures",
+    {"model_a": "str", "model_b": "str", "datasets": "str", "category_id": "str", "category": "str",
+     "count_a": "int", "count_b": "int", "share_a": "float", "share_b": "float", "rate_a": "float",
+     "rate_b": "float", "rate_diff": "float", "p_value": "float", "q_value": "float", "significant": "bool",
+     "fails_more": "str", "distance": "float"},
+    "model against model per category on shared datasets: Fisher's exact test per attempt, BH within the pair",
+)
 
 
 def _taxonomy_model() -> type[BaseModel]:
@@ -215,13 +223,14 @@ SIGNATURES_METRICS = Document("metrics/signatures.json", "signatures")
 ACCURACY_PLOT = Csv("plots/accuracy.csv", "prepare", ("model", "dataset", "accuracy"))
 SIGNATURE_PLOT = Csv("plots/signatures.csv", "signatures", ("model", "category_id", "category", "count", "share"))
 PROFILE_PLOT = Csv("plots/profiles.csv", "signatures", ("dataset", "category_id", "category", "count", "share"))
+DISTANCE_PLOT = Csv("plots/distances.csv", "signatures", ("model_a", "model_b", "distance"))
 
 REPORT = "reports/report.html"
 
 ALL: tuple[Table | Document | Csv, ...] = (
-    RESULTS, FAILURES, DIAGNOSES, ASSIGNMENTS, COMPARISONS, TAXONOMY, SIGNATURES,
+    RESULTS, FAILURES, DIAGNOSES, ASSIGNMENTS, COMPARISONS, PAIRWISE, TAXONOMY, SIGNATURES,
     PREPARE_METRICS, ANALYZE_METRICS, TAXONOMY_METRICS, STABILITY_METRICS, SIGNATURES_METRICS,
-    ACCURACY_PLOT, SIGNATURE_PLOT, PROFILE_PLOT,
+    ACCURACY_PLOT, SIGNATURE_PLOT, PROFILE_PLOT, DISTANCE_PLOT,
 )
 
 

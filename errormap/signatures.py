@@ -1,16 +1,23 @@
-"""Failure signatures (per model) and profiles (per dataset), and per-category significance tests."""
+"""Failure signatures (per model) and profiles (per dataset): counts, shares with intervals, and rates.
+
+A model's *signature* is the mix of its analysed failures over the taxonomy's categories at one depth;
+with the attempt counts from `results.parquet` each category also gets a *failure rate*: failures
+of that kind per attempt. When failures were sampled, attempts are scaled to the analysed share of
+each model × dataset group (`errormap.statistics.effective_attempts`). A dataset's *profile* is the
+same mix over a dataset, pooled over models and per model.
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import re
-import unicodedata
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control, fisher_exact
 
-SIGNIFICANCE_LEVEL = 0.05
+from errormap.statistics import INTERVAL_METHOD, effective_attempts, wilson
+
+UNMAPPED = "unmapped"
 
 
 def at_level(assignments: pd.DataFrame, level: int) -> pd.DataFrame:
@@ -20,8 +27,7 @@ def at_level(assignments: pd.DataFrame, level: int) -> pd.DataFrame:
     category that was not split is its own level-2 entry.
     """
     if f"level_{level}" not in assignments.columns:
-        depth = sum(1 for c in assignments.columns if c.startswith("level_") and not c.endswith("_name"))
-        raise ValueError(f"signatures.level is {level} but the taxonomy has {depth} level(s)")
+        raise ValueError(f"signatures.level is {level} but the taxonomy has {taxonomy_depth(assignments)} level(s)")
     ids = assignments["level_1"].copy()
     names = assignments["level_1_name"].copy()
     for depth in range(2, level + 1):
@@ -29,6 +35,11 @@ def at_level(assignments: pd.DataFrame, level: int) -> pd.DataFrame:
         ids = ids.where(~deeper, assignments[f"level_{depth}"])
         names = names.where(~deeper, assignments[f"level_{depth}_name"])
     return assignments.assign(category_id=ids, category=names)
+
+
+def taxonomy_depth(assignments: pd.DataFrame) -> int:
+    """How many `level_k` columns the assignments have."""
+    return sum(1 for c in assignments.columns if re.fullmatch(r"level_\d+", c))
 
 
 def category_shares(assignments: pd.DataFrame, by: str, level: int = 1) -> pd.DataFrame:
@@ -47,112 +58,149 @@ def category_shares(assignments: pd.DataFrame, by: str, level: int = 1) -> pd.Da
 
 
 def shares_table(document: dict[str, Any], section: str) -> pd.DataFrame:
-    """The long table of `category_shares` read back from a signatures document ("models" or "datasets")."""
+    """One row per (group, category) of a signatures document section ("models" or "datasets"), every field kept."""
     rows = [
-        (group, category_id, c["name"], c["count"], c["share"])
+        {"group": group, "category_id": category_id, "category": c["name"], **{k: v for k, v in c.items() if k != "name"}}
         for group, entry in document[section].items()
         for category_id, c in entry["categories"].items()
     ]
-    return pd.DataFrame(rows, columns=["group", "category_id", "category", "count", "share"])
+    columns = ["group", "category_id", "category", "count", "share"]
+    return pd.DataFrame(rows, columns=list(dict.fromkeys(columns + [k for r in rows for k in r])))
 
 
-def compare_groups(assignments: pd.DataFrame, by: str = "model", level: int = 1) -> pd.DataFrame:
-    """For each (group, category): is the group's share different from all other groups'? Fisher's exact test, BH-adjusted."""
-    assignments = at_level(assignments, level)
-    rows = []
-    groups = sorted(assignments[by].unique())
-    categories = assignments[["category_id", "category"]].drop_duplicates().sort_values("category_id")
-    for group in groups:
-        mine = assignments[by].eq(group)
-        for category_id, category in categories.itertuples(index=False):
-            in_category = assignments["category_id"].eq(category_id)
-            a = int((mine & in_category).sum())
-            b = int((mine & ~in_category).sum())
-            c = int((~mine & in_category).sum())
-            d = int((~mine & ~in_category).sum())
-            if a + b == 0 or c + d == 0:
-                odds, p_value = float("nan"), 1.0
-            else:
-                odds, p_value = fisher_exact([[a, b], [c, d]])
-            rows.append(
-                {
-                    "group": group,
-                    "category_id": category_id,
-                    "category": category,
-                    "count": a,
-                    "share": a / (a + b) if a + b else 0.0,
-                    "rest_share": c / (c + d) if c + d else 0.0,
-                    "odds_ratio": float(odds),
-                    "p_value": float(p_value),
-                }
-            )
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table.assign(q_value=[], significant=[])
-    table["q_value"] = false_discovery_control(table["p_value"].to_numpy(), method="bh")
-    table["significant"] = table["q_value"] < SIGNIFICANCE_LEVEL
-    table["direction"] = np.where(table["share"] > table["rest_share"], "more", "less")
-    return table
+def attempt_counts(results: pd.DataFrame) -> pd.DataFrame:
+    """Attempts and failures per (model, dataset), from the prepared results table."""
+    return (
+        results.groupby(["model", "dataset"], sort=True)
+        .agg(attempts=("is_failure", "size"), failures=("is_failure", "sum"))
+        .astype(int)
+        .reset_index()
+    )
 
 
-def signatures_document(assignments: pd.DataFrame, level: int = 1) -> dict[str, object]:
-    """The content of signatures.json: per-model signatures and per-dataset profiles."""
+def group_sizes(assignments: pd.DataFrame, attempts: pd.DataFrame | None) -> pd.DataFrame:
+    """Per (model, dataset) with analysed failures or attempts: attempts, failures, analysed, effective attempts.
 
-    def nested(by: str) -> dict[str, object]:
-        shares = category_shares(assignments, by, level)
-        document: dict[str, object] = {}
-        for group, rows in shares.groupby("group", sort=True):
-            document[str(group)] = {
-                "failures": int(rows["count"].sum()),
-                "categories": {
-                    r.category_id: {"name": r.category, "count": int(r.count), "share": round(float(r.share), 6)}
-                    for r in rows.itertuples(index=False)
-                },
-            }
-        return document
-
-    return {"level": level, "models": nested("model"), "datasets": nested("dataset")}
-
-
-def slugify(name: str) -> str:
-    """A metric-key-safe form of a category name: lowercase ASCII, runs of anything else as `_`."""
-    unaccented = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "_", unaccented.lower()).strip("_") or "unnamed"
+    Without attempt counts, attempts and failures are the analysed failures (rates are then shares).
+    """
+    analysed = assignments.groupby(["model", "dataset"]).size().rename("analysed").reset_index()
+    if attempts is None:
+        sizes = analysed.assign(attempts=analysed["analysed"], failures=analysed["analysed"])
+    else:
+        models = set(assignments["model"])
+        sizes = attempts[attempts["model"].isin(models)].merge(analysed, on=["model", "dataset"], how="outer")
+        sizes = sizes.fillna(0)
+    sizes = sizes.astype({"attempts": int, "failures": int, "analysed": int})
+    sizes["effective"] = [
+        effective_attempts(r.attempts, r.failures, r.analysed) for r in sizes.itertuples(index=False)
+    ]
+    return sizes[["model", "dataset", "attempts", "failures", "analysed", "effective"]].reset_index(drop=True)
 
 
-def category_slugs(document: dict[str, object]) -> dict[str, str]:
-    """Category id -> a slug of its name, unique within the document (`_2`, `_3`, … on a clash, by name then id)."""
-    names: dict[str, str] = {}
-    for section in ("models", "datasets"):
-        for entry in document[section].values():  # type: ignore[union-attr]
-            names.update({cid: c["name"] for cid, c in entry["categories"].items()})
-    slugs: dict[str, str] = {}
-    taken: set[str] = set()
-    for cid, name in sorted(names.items(), key=lambda item: (item[1], item[0])):
-        base = slug = slugify(name)
-        suffix = 2
-        while slug in taken:
-            slug, suffix = f"{base}_{suffix}", suffix + 1
-        slugs[cid] = slug
-        taken.add(slug)
-    return slugs
+def _r(value: float) -> float:
+    return round(float(value), 6)
 
 
-def _flat_shares(groups: dict[str, dict], slugs: dict[str, str]) -> dict[str, dict[str, object]]:
-    """Per group: its failure count and its share in each category, keyed `share.<slug>`."""
+def category_entry(rows: pd.DataFrame, effective: float | None = None) -> dict[str, Any]:
+    """Counts, shares with Wilson intervals, and (given effective attempts) rates per category of `rows`."""
+    total = len(rows)
+    categories: dict[str, Any] = {}
+    counts = rows.groupby(["category_id", "category"], sort=True).size()
+    for (category_id, name), count in counts.items():
+        low, high = wilson(int(count), total)
+        entry = {"name": name, "count": int(count), "share": _r(count / total), "share_low": _r(low), "share_high": _r(high)}
+        if effective is not None and effective > 0:
+            trials = max(int(round(effective)), int(count))
+            rate_low, rate_high = wilson(int(count), trials)
+            entry.update(rate=_r(count / effective), rate_low=_r(rate_low), rate_high=_r(rate_high))
+        categories[str(category_id)] = entry
+    return {"failures": total, "categories": categories}
+
+
+def _sized_entry(rows: pd.DataFrame, sizes: pd.DataFrame) -> dict[str, Any]:
+    effective = float(sizes["effective"].sum())
+    attempts, failures = int(sizes["attempts"].sum()), int(sizes["failures"].sum())
     return {
-        group: {
-            "failures": entry["failures"],
-            **{f"share.{slugs[cid]}": c["share"] for cid, c in entry["categories"].items()},
+        "attempts": attempts,
+        "all_failures": failures,
+        "error_rate": _r(failures / attempts) if attempts else 0.0,
+        "effective_attempts": _r(effective),
+        "sampled": bool((sizes["analysed"] < sizes["failures"]).any()),
+        **category_entry(rows, effective),
+    }
+
+
+def capability_of(path_names: list[str], groups: dict[str, list[str]]) -> str:
+    """The first capability group with a pattern matching one of the names (deepest first); `unmapped` if none."""
+    for name in reversed([n for n in path_names if n]):
+        for group, patterns in groups.items():
+            if any(fnmatch.fnmatch(name.lower(), p.lower()) for p in patterns):
+                return group
+    return UNMAPPED
+
+
+def capability_table(assignments: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """The assignments with a `capability` column from the category names on each failure's path."""
+    name_columns = [f"level_{d}_name" for d in range(1, taxonomy_depth(assignments) + 1)]
+    return assignments.assign(
+        capability=[capability_of(list(names), groups) for names in assignments[name_columns].itertuples(index=False)]
+    )
+
+
+def _capability_shares(rows: pd.DataFrame) -> dict[str, Any]:
+    counts = rows["capability"].value_counts()
+    total = int(counts.sum())
+    return {str(g): {"count": int(n), "share": _r(n / total)} for g, n in sorted(counts.items())}
+
+
+def signatures_document(
+    assignments: pd.DataFrame,
+    level: int = 1,
+    attempts: pd.DataFrame | None = None,
+    split_by: pd.Series | None = None,
+    capability_groups: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """The content of signatures.json at `level`: model signatures, dataset profiles (pooled and per model).
+
+    `attempts` (from `attempt_counts`) adds failure rates; `split_by` (a value per assignment row, named)
+    adds profiles per value of that input column; `capability_groups` maps category-name patterns to groups.
+    """
+    table = at_level(assignments, level)
+    sizes = group_sizes(assignments, attempts)
+    models: dict[str, Any] = {}
+    for model, rows in table.groupby("model", sort=True):
+        models[str(model)] = _sized_entry(rows, sizes[sizes["model"] == model])
+    datasets: dict[str, Any] = {}
+    for dataset, rows in table.groupby("dataset", sort=True):
+        mine = sizes[sizes["dataset"] == dataset]
+        datasets[str(dataset)] = {
+            **_sized_entry(rows, mine),
+            "by_model": {
+                str(model): _sized_entry(model_rows, mine[mine["model"] == model])
+                for model, model_rows in rows.groupby("model", sort=True)
+            },
         }
-        for group, entry in groups.items()
+    document: dict[str, Any] = {
+        "level": level,
+        "interval": INTERVAL_METHOD,
+        "rates": "per attempt" if attempts is not None else "per analysed failure (no attempt counts)",
+        "sampled": bool((sizes["analysed"] < sizes["failures"]).any()),
+        "models": models,
+        "datasets": datasets,
     }
+    if split_by is not None:
+        column = str(split_by.name)
+        values = split_by.reindex(table.index).fillna("(none)").astype(str)
+        document["split"] = {
+            "column": column,
+            "groups": {str(v): category_entry(rows) for v, rows in table.groupby(values, sort=True)},
+        }
+    if capability_groups:
+        capabilities = capability_table(assignments, capability_groups)
+        document["capabilities"] = {
+            "groups": [*capability_groups, UNMAPPED],
+            "datasets": {str(d): _capability_shares(r) for d, r in capabilities.groupby("dataset", sort=True)},
+            "models": {str(m): _capability_shares(r) for m, r in capabilities.groupby("model", sort=True)},
+        }
+    return document
 
-
-def signature_metrics(document: dict[str, object]) -> dict[str, object]:
-    """Compact metrics for dvc metrics diff: model signatures and dataset profiles, keyed by category-name slug."""
-    slugs = category_slugs(document)
-    return {
-        "models": _flat_shares(document["models"], slugs),  # type: ignore[arg-type]
-        "datasets": _flat_shares(document["datasets"], slugs),  # type: ignore[arg-type]
-    }

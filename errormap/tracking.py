@@ -33,6 +33,8 @@ SECRET_KEY = re.compile(
 SECRET_VALUE = re.compile(r"(?i)^(sk-|sk_|hf_|ghp_|xox[bp]-|bearer\s)")
 MAX_PARAM_LENGTH = 500
 EXPERIMENT = "errormap"
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
 FIRST_STAGE = "prepare"
 
 
@@ -105,6 +107,69 @@ def tracking_uri(root: Path | None = None) -> str:
     return f"sqlite:///{repository_root(root) / 'mlflow.db'}"
 
 
+def git_revision(root: Path | None = None) -> str:
+    """The short commit of HEAD, with `+changes` when tracked files differ from it; empty outside git."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", *args], cwd=root or Path.cwd(), capture_output=True, text=True, timeout=10)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    try:
+        revision = git("rev-parse", "--short", "HEAD")
+        changed = revision and git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return f"{revision}+changes" if changed else revision
+
+
+def run_provenance(root: Path | None = None) -> dict[str, str]:
+    """When and from what a run was made: UTC time, git revision, DVC experiment name and baseline."""
+    from datetime import datetime, timezone
+
+    return {
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "git_revision": git_revision(root),
+        "dvc_experiment": os.environ.get("DVC_EXP_NAME", ""),
+        "dvc_baseline": os.environ.get("DVC_EXP_BASELINE_REV", "")[:7],
+    }
+
+
+def dataset_names(root: Path, params: Mapping[str, Any]) -> list[str]:
+    """The datasets of this run: from metrics/prepare.json when present, else the input files' names."""
+    try:
+        prepared = json.loads((root / "metrics" / "prepare.json").read_text())
+        if prepared.get("thresholds"):
+            return sorted(prepared["thresholds"])
+    except (OSError, ValueError):
+        pass
+    input_dir = root / str(params.get("data", {}).get("input_dir", ""))
+    suffixes = (".csv", ".jsonl", ".parquet")
+    return sorted(p.stem for p in input_dir.glob("*") if p.suffix in suffixes) if input_dir.is_dir() else []
+
+
+def parent_run_name(params: Mapping[str, Any], provenance: Mapping[str, str]) -> str:
+    """`<DVC experiment or git revision> · <input>`: which code or experiment ran, on which data."""
+    source = provenance.get("dvc_experiment") or provenance.get("git_revision") or "workspace"
+    input_dir = str(params.get("data", {}).get("input_dir", "")).rstrip("/")
+    return f"{source} · {Path(input_dir).name or input_dir or 'input'}"
+
+
+def parent_run_tags(params: Mapping[str, Any], provenance: Mapping[str, str], datasets: list[str]) -> dict[str, str]:
+    """Tags to find a pipeline run by: judge, input, datasets, revision and experiment."""
+    judge = params.get("judge", {})
+    tags = {
+        "errormap.kind": "pipeline",
+        "errormap.judge": ":".join(str(judge[k]) for k in ("kind", "model") if judge.get(k)),
+        "errormap.input": redact_url(str(params.get("data", {}).get("input_dir", ""))),
+        "errormap.datasets": ",".join(datasets)[:MAX_PARAM_LENGTH],
+        "errormap.git_revision": provenance.get("git_revision", ""),
+    }
+    if provenance.get("dvc_experiment"):
+        tags["dvc.exp_name"] = provenance["dvc_experiment"]
+    return {k: v for k, v in tags.items() if v}
+
+
 class Tracker(Protocol):
     """What stages log."""
 
@@ -156,6 +221,9 @@ class MLflowTracker:
             experiment_id = client.create_experiment(experiment, artifact_location=artifacts)
         else:
             experiment_id = found.experiment_id
+        if found is None or found.tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:
+            # The MLflow UI opens an experiment of this kind on its runs table (not the GenAI traces view).
+            client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
         self.experiment_id = experiment_id
         self._stage_name = ""
         self._keys = KeyMap()  # names MLflow refuses in a key, made safe; the mapping is kept in the run
@@ -176,17 +244,36 @@ class MLflowTracker:
             except Exception:
                 fresh = True
         if fresh:
-            tags = {"errormap.kind": "pipeline"}
-            if os.environ.get("DVC_EXP_NAME"):
-                tags["dvc.exp_name"] = os.environ["DVC_EXP_NAME"]
-            parent = self._mlflow.MlflowClient().create_run(self.experiment_id, tags=tags, run_name="pipeline")
+            provenance = run_provenance(self.root)
+            tags = parent_run_tags(params, provenance, dataset_names(Path.cwd(), params))
+            name = parent_run_name(params, provenance)
+            parent = self._mlflow.MlflowClient().create_run(self.experiment_id, tags=tags, run_name=name)
             run_id = parent.info.run_id
             from mlflow.entities import Param
 
             batch = [Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in self._keys.convert(redact(params)).items()]
             self._mlflow.MlflowClient().log_batch(run_id, params=batch)
+            if stage != FIRST_STAGE:
+                self._carry_metrics(run_id, stage)
             self._write_state({"run_id": run_id, "uri": self.uri, "stages": []})
         return str(run_id)
+
+    def _carry_metrics(self, run_id: str, stage: str) -> None:
+        """A parent started by a later stage (a partial rerun) gets the up-to-date metrics of the stages DVC skipped."""
+        from mlflow.entities import Metric
+
+        now, batch = int(time.time() * 1000), []
+        for path in sorted(Path.cwd().glob("metrics/*.json")):
+            if path.stem == stage:
+                continue
+            try:
+                values = numeric_metrics(json.loads(path.read_text()), f"{path.stem}.")
+            except (OSError, ValueError):
+                continue
+            batch += [Metric(k, v, now, 0) for k, v in values.items()]
+        if batch:
+            self._mlflow.MlflowClient().log_batch(run_id, metrics=batch)
+            self._mlflow.MlflowClient().set_tag(run_id, "errormap.carried_metrics", "from the metrics files of skipped stages")
 
     def _write_state(self, state: dict[str, Any]) -> None:
         self._state_file.parent.mkdir(parents=True, exist_ok=True)
@@ -201,6 +288,10 @@ class MLflowTracker:
                 self._mlflow.log_params({k: str(v)[:MAX_PARAM_LENGTH] for k, v in self._keys.convert(redact(params)).items()})
                 yield self
                 self._log_key_map(parent_id)
+        if name == FIRST_STAGE:  # the datasets the prepare stage has just found
+            datasets = dataset_names(Path.cwd(), params)
+            if datasets:
+                self._mlflow.MlflowClient().set_tag(parent_id, "errormap.datasets", ",".join(datasets)[:MAX_PARAM_LENGTH])
         state = self._read_state()
         state.setdefault("stages", []).append(name)
         self._write_state(state)

@@ -1,17 +1,22 @@
-"""Signatures, significance tests and the HTML report."""
+"""Signatures, significance tests and the HTML report (its content; the browser tests are in test_report_browser.py)."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from errormap.judge import OfflineJudge
-from errormap.report import ReportInputs, render_report
-from errormap.signatures import category_shares, compare_groups, signature_metrics, signatures_document, slugify
-from errormap.taxonomy import TaxonomyBuilder
-from errormap.testing.defaults import taxonomy_config
+from errormap.comparisons import compare_groups
+from errormap.report import render_html, render_report
+from errormap.report.charts import OTHER_COLOUR, category_colours, stacked_bars, tint
+from errormap.report.failures import failure_details, spread_sample
+from errormap.report.render import json_for_script, node_colours
+from errormap.signatures import category_shares, signatures_document
+from tests import report_fixtures
+from tests.report_fixtures import DATASETS, MODELS
 
 
 def assignments(counts: dict[str, dict[str, int]]) -> pd.DataFrame:
@@ -22,6 +27,13 @@ def assignments(counts: dict[str, dict[str, int]]) -> pd.DataFrame:
                 rows.append({"failure_id": f"{model}-{category}-{i}", "model": model, "dataset": "d" if i % 2 else "e",
                              "level_1": category, "level_1_name": f"Category {category}"})
     return pd.DataFrame(rows)
+
+
+def chart_texts(html: str, chart: str) -> list[str]:
+    """The texts drawn in one chart's SVG (axis labels, legend entries)."""
+    start = html.index(f'id="chart-{chart}"')
+    svg = html[start: html.index("</svg>", start)]
+    return [re.sub(r"&amp;", "&", t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
 
 
 def test_shares_sum_to_one_per_model() -> None:
@@ -38,149 +50,87 @@ def test_fisher_test_flags_a_real_difference_and_not_noise() -> None:
     assert not even["significant"].any()
 
 
-def test_signature_document_and_metrics() -> None:
+def test_signature_document_counts_and_intervals() -> None:
     document = signatures_document(assignments({"a": {"1": 3, "2": 1}}))
     assert document["models"]["a"]["failures"] == 4
-    assert document["models"]["a"]["categories"]["1"] == {"name": "Category 1", "count": 3, "share": 0.75}
+    entry = document["models"]["a"]["categories"]["1"]
+    assert (entry["name"], entry["count"], entry["share"]) == ("Category 1", 3, 0.75)
+    assert entry["share_low"] < 0.75 < entry["share_high"]
     assert set(document["datasets"]) == {"d", "e"}
-    metrics = signature_metrics(document)
-    assert metrics["models"]["a"] == {"failures": 4, "share.category_1": 0.75, "share.category_2": 0.25}
-    assert not any(key.startswith("share.") and key[6:].isdigit() for key in metrics["models"]["a"])
-
-
-def test_metrics_keys_follow_the_category_name_not_its_rank() -> None:
-    table = assignments({"a": {"1": 3, "2": 1}})
-    renumbered = table.assign(level_1=table["level_1"].map({"1": "2", "2": "1"}))
-    first, second = (signature_metrics(signatures_document(t))["models"]["a"] for t in (table, renumbered))
-    assert first == second  # same categories, other ids: same keys and values
-
-
-def test_metrics_include_dataset_profiles() -> None:
-    metrics = signature_metrics(signatures_document(assignments({"a": {"1": 3, "2": 1}, "b": {"1": 2}})))
-    assert set(metrics["datasets"]) == {"d", "e"}
-    # i odd -> d: a/1 has 1, a/2 none, b/1 has 1; even -> e: a/1 has 2, a/2 one, b/1 one
-    assert metrics["datasets"]["d"] == {"failures": 2, "share.category_1": 1.0}
-    assert metrics["datasets"]["e"] == {"failures": 4, "share.category_1": 0.75, "share.category_2": 0.25}
-
-
-def test_slugs_are_readable_and_stay_unique() -> None:
-    assert slugify("Calculation error") == "calculation_error"
-    assert slugify("  Réponse / format (A–D)!") == "reponse_format_a_d"
-    assert slugify("???") == "unnamed"
-    table = assignments({"a": {"1": 3, "2": 1, "3": 2}})
-    table["level_1_name"] = table["level_1"].map({"1": "Calculation error", "2": "calculation-error", "3": "Other"})
-    shares = signature_metrics(signatures_document(table))["models"]["a"]
-    assert shares == {"failures": 6, "share.calculation_error": 0.5, "share.calculation_error_2": round(1 / 6, 6),
-                      "share.other": round(2 / 6, 6)}
+    assert document["interval"].startswith("Wilson")
 
 
 def test_report_is_self_contained_and_escapes_model_text(tmp_path: Path) -> None:
-    import asyncio
-
-    errors = pd.DataFrame({
-        "failure_id": [f"f{i}" for i in range(12)],
-        "dataset": ["d"] * 12,
-        "example_id": [f"e{i}" for i in range(12)],
-        "model": ["m1", "m2"] * 6,
-        "status": ["ok"] * 11 + ["failed"],
-        "error_title": ["Empty response", "Refusal to answer", "Wrong option selected"] * 3 + ["Truncated response"] * 2 + [None],
-        "error_summary": ["summary"] * 12,
-        "criteria": ['[{"criterion": "c", "verdict": "not met", "evidence": "<script>alert(1)</script>"}]'] * 12,
-        "error": [None] * 11 + ["JudgeError: boom"],
-    })
-    taxonomy, table = asyncio.run(TaxonomyBuilder(OfflineJudge(), taxonomy_config(min_categories=2), 0).build(errors))
-    failures = errors[["failure_id"]].assign(input_text="What? <b>bold</b>", output_text="", correct_answer="A")
-    path = render_report(
-        ReportInputs(
-            taxonomy=taxonomy, assignments=table, diagnoses=errors, failures=failures,
-            comparisons=compare_groups(table), signatures=signatures_document(table), prepare_metrics={"rows": 24, "failures": 12, "sampled_failures": 12,
-                                                                  "thresholds": {"d": 0.5}, "accuracy": {"m1": {"d": 0.5}}},
-        ),
-        tmp_path / "report.html",
-    )
+    errors = report_fixtures.diagnoses(12, hostile=True)
+    errors.loc[11, ["status", "error", "error_title"]] = ["failed", "JudgeError: boom", None]
+    path = render_report(report_fixtures.build(errors), tmp_path / "report.html")
     html = path.read_text()
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "<script>alert(1)</script>" not in html and "window.__pwned = 1</script>" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html  # in the examples, escaped by the template
+    assert "\\u003cscript\\u003ewindow.__pwned" in html  # in the browser's data, escaped for a script element
     assert "JudgeError: boom" in html  # failed diagnoses are listed, not dropped
-    for node in taxonomy.children("root"):
+    inputs = report_fixtures.build(errors)
+    for node in inputs.taxonomy.children("root"):
         assert node.name in html
-    assert "<script src=" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)  # nothing loaded from anywhere
+    assert "http-equiv=\"Content-Security-Policy\"" in html and "connect-src 'none'" in html
+
+
+def test_hostile_category_names_are_escaped_in_charts_and_tables() -> None:
+    inputs = report_fixtures.build()
+    first = inputs.taxonomy.children("root")[0]
+    evil = "<script>bad()</script> & co"
+    for section in ("models", "datasets"):
+        for entry in inputs.signatures[section].values():
+            for category in entry["categories"].values():
+                if category["name"] == first.name:
+                    category["name"] = evil
+    html = render_html(inputs)
+    assert "<script>bad()</script>" not in html
+    assert "&lt;script&gt;bad()&lt;/script&gt; &amp; co" in html
+
+
+def test_json_for_script_cannot_close_the_script_element() -> None:
+    text = json_for_script({"x": "</script><script>alert(1)</script>", "y": "a & b \u2028"})
+    assert "</" not in text and "<" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"x": "</script><script>alert(1)</script>", "y": "a & b \u2028"}
 
 
 def test_a_category_has_one_colour_in_every_chart() -> None:
-    import asyncio
-
-    from errormap.report import OTHER_COLOUR, category_colours, stacked_shares, sunburst
-
-    titles = ["Empty response", "Truncated response", "Refusal to answer", "Wrong option selected",
-              "Arithmetic calculation error", "Rounding or precision error", "Conflicting final answers",
-              "Answer not clearly stated", "Option text instead of letter", "Number written in words",
-              "Response in wrong language", "Ignored answer format instruction"]
-    errors = pd.DataFrame({
-        "failure_id": [f"f{i}" for i in range(60)], "dataset": ["d"] * 60, "example_id": [f"e{i}" for i in range(60)],
-        "model": ["m1", "m2", "m3"] * 20, "status": ["ok"] * 60,
-        "error_title": [titles[i % len(titles)] for i in range(60)],
-    })
-    params = taxonomy_config(min_categories=4, min_titles_to_split=3, rare_share=0.0)
-    taxonomy, table = asyncio.run(TaxonomyBuilder(OfflineJudge(), params, 0).build(errors))
+    inputs = report_fixtures.build()
+    taxonomy = inputs.taxonomy
     top = [n.name for n in taxonomy.children("root")]
     colours = category_colours(top)
     assert len({colours[name] for name in top}) == len(top)
     assert category_colours(list(reversed(top))) == colours  # by name, not by position
     assert colours["Other"] == OTHER_COLOUR
-
-    bars = stacked_shares(category_shares(table, "model"), "model", colours, top)
-    assert [trace.name for trace in bars.data] == [n for n in top if n in set(table["level_1_name"])]
-    by_category = {trace.name: trace.marker.color for trace in bars.data}
-
-    chart = sunburst(taxonomy, colours).data[0]
-    node_colour = dict(zip(chart.ids, chart.marker.colors))
-    nodes = {n.id: n for n in taxonomy.nodes}
+    svg = stacked_bars(
+        [{"group": r.group, "category": r.category, "value": r.share, "count": r.count}
+         for r in category_shares(inputs.assignments, "model").itertuples()],
+        "model", "share", colours, top,
+    )
+    for name in set(inputs.assignments["level_1_name"]):
+        assert colours[name] in svg  # the bars of that category are drawn in its colour
+    nodes = node_colours(taxonomy, colours)
     deeper = [n for n in taxonomy.nodes if n.depth == 2]
     assert deeper, "the fixture should give a second level"
     for node in taxonomy.children("root"):
-        assert node_colour[node.id] == colours[node.name] == by_category.get(node.name, colours[node.name])
+        assert nodes[node.id] == colours[node.name]
     for node in deeper:  # a lighter tint of the top-level colour, never another category's colour
-        import plotly.colors
-
-        parent_rgb = plotly.colors.hex_to_rgb(node_colour[node.parent])
-        child_rgb = plotly.colors.unlabel_rgb(node_colour[node.id])
-        assert all(p <= c <= 255 for p, c in zip(parent_rgb, child_rgb)) and tuple(child_rgb) != parent_rgb
-        assert nodes[node.parent].depth == 1
+        assert nodes[node.id] == tint(nodes[node.parent], 0.3) != nodes[node.parent]
 
 
-def test_the_report_shows_signatures_at_the_configured_level(tmp_path: Path) -> None:
+def test_the_report_shows_signatures_at_the_configured_level() -> None:
     """The report draws the signatures document it is given (signatures.level), not a level-1 recomputation."""
-    import asyncio
-    import json
-
-    titles = ["Empty response", "Truncated response", "Refusal to answer", "Wrong option selected",
-              "Arithmetic calculation error", "Rounding or precision error", "Conflicting final answers",
-              "Answer not clearly stated", "Option text instead of letter", "Number written in words"]
-    errors = pd.DataFrame({
-        "failure_id": [f"f{i}" for i in range(60)], "dataset": ["d"] * 60, "example_id": [f"e{i}" for i in range(60)],
-        "model": ["m1", "m2", "m3"] * 20, "status": ["ok"] * 60, "error": [None] * 60,
-        "error_title": [titles[i % len(titles)] for i in range(60)], "error_summary": ["s"] * 60, "criteria": ["[]"] * 60,
-    })
-    params = taxonomy_config(min_categories=4, min_titles_to_split=3, rare_share=0.0)
-    taxonomy, table = asyncio.run(TaxonomyBuilder(OfflineJudge(), params, 0).build(errors))
+    inputs = report_fixtures.build()
+    table = inputs.assignments
     level_two = set(table.loc[table["level_2"] != "", "level_2_name"])
     assert level_two - set(table["level_1_name"]), "the fixture should give second-level names"
-    failures = errors[["failure_id"]].assign(input_text="q", output_text="a", correct_answer="b")
 
     def bar_names(level: int) -> set[str]:
-        path = render_report(
-            ReportInputs(
-                taxonomy=taxonomy, assignments=table, diagnoses=errors, failures=failures,
-                comparisons=compare_groups(table, "model", level), signatures=signatures_document(table, level),
-                prepare_metrics={"rows": 60, "failures": 60, "sampled_failures": 60, "thresholds": {}, "accuracy": {}},
-            ),
-            tmp_path / f"report-{level}.html",
-        )
-        html = path.read_text()
-        chart = html[html.index('id="chart-signatures"'):]
-        data = json.loads(chart[chart.index("[{"): chart.index("}],") + 2])
-        return {trace["name"] for trace in data}
+        html = render_html(report_fixtures.build(level=level))
+        names = set(table["level_1_name"]) | set(table["level_2_name"]) - {""}
+        return {t for t in chart_texts(html, "signatures") if t in names}
 
     assert bar_names(1) == set(table["level_1_name"])
     second = bar_names(2)
@@ -188,3 +138,82 @@ def test_the_report_shows_signatures_at_the_configured_level(tmp_path: Path) -> 
     # a failure whose path ends at level 1 counts in its level-1 category at level 2
     unsplit = set(table.loc[table["level_2"] == "", "level_1_name"])
     assert second == level_two | unsplit
+
+
+def test_charts_and_tables_agree_on_every_label() -> None:
+    inputs = report_fixtures.build()
+    html = render_html(inputs)
+    names = {c["name"] for e in inputs.signatures["models"].values() for c in e["categories"].values()}
+    legend = {t for t in chart_texts(html, "signatures") if t in names}
+    rate_table = html[html.index('id="rate-table"'): html.index("</table>", html.index('id="rate-table"'))]
+    headers = set(re.findall(r"<th>([^<]*)</th>", rate_table)) - {"model"}
+    assert legend == headers == names
+    assert {t for t in chart_texts(html, "signatures") if t in MODELS} == set(MODELS)
+    assert {t for t in chart_texts(html, "profiles") if t in DATASETS} == set(DATASETS)
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"taxonomy_metrics": {"coverage": 0.5, "fallback_share": 0.0}}, "below taxonomy.min_coverage"),
+        ({"taxonomy_metrics": {"coverage": 1.0, "fallback_share": 0.4}}, "taxonomy.max_fallback_share"),
+        ({"stability_metrics": {"adjusted_rand_index": 0.08, "seeds": [1, 2]}}, "stability.min_adjusted_rand"),
+        ("failed", "analysis.max_failed_share"),
+    ],
+)
+def test_the_warning_banner_names_the_figure_past_its_threshold(override: object, expected: str) -> None:
+    if override == "failed":
+        errors = report_fixtures.diagnoses()
+        errors.loc[:4, ["status", "error", "error_title"]] = ["failed", "timeout", None]
+        inputs = report_fixtures.build(errors)
+    else:
+        inputs = report_fixtures.build(**override)  # type: ignore[arg-type]
+    html = render_html(inputs)
+    banner = html[html.index('id="quality-warning"'):]
+    banner = banner[: banner.index("</div>")]
+    assert expected in banner
+    assert sum(1 for _ in re.finditer("<li>", banner)) == 1
+
+
+def test_no_banner_when_every_figure_is_within_its_threshold() -> None:
+    html = render_html(report_fixtures.build(stability_metrics={"seeds": [1], "skipped": "stability.seeds lists fewer than two seeds"}))
+    assert 'id="quality-warning"' not in html
+    assert "not measured (stability.seeds lists fewer than two seeds)" in html
+
+
+def test_header_gives_the_provenance() -> None:
+    html = render_html(report_fixtures.build())
+    header = html[: html.index("</header>")]
+    for fact in ("2026-01-01 00:00 UTC", "data/demo", "offline", "abc1234", "exp-one", "ARI 0.90", "0.7 × dataset mean score"):
+        assert fact in header, fact
+
+
+def test_accuracy_marks_a_dataset_the_model_was_not_run_on() -> None:
+    inputs = report_fixtures.build()
+    inputs.prepare_metrics["accuracy"]["m2"].pop("beta")
+    html = render_html(inputs)
+    table = html[html.index('id="accuracy"'):]
+    row = re.search(r"<tr><td>m2</td>(.*?)</tr>", table, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", row)
+    assert cells[0] == cells[2] == "60%" and "—" in cells[1] and "%" not in cells[1]
+
+
+def test_examples_are_drawn_across_models_and_datasets() -> None:
+    inputs = report_fixtures.build()
+    details = failure_details(inputs.assignments, inputs.diagnoses, inputs.failures).sort_values(["dataset", "model"])
+    picked = spread_sample(details, 3, 13, "node")
+    assert set(picked["model"]) == set(MODELS) and set(picked["dataset"]) == set(DATASETS)
+    assert picked["failure_id"].tolist() == spread_sample(details, 3, 13, "node")["failure_id"].tolist()  # seeded
+    assert picked["failure_id"].tolist() != spread_sample(details, 3, 14, "node")["failure_id"].tolist()
+    assert len(spread_sample(details, 100, 13, "node")) == len(details)  # every row when asked for more
+
+
+def test_every_analysed_failure_is_in_the_browser_data() -> None:
+    inputs = report_fixtures.build()
+    html = render_html(inputs)
+    data = html[html.index('id="failures-data">') + len('id="failures-data">'):]
+    records = json.loads(data[: data.index("</script>")])
+    assert {r["id"] for r in records} == set(inputs.assignments["failure_id"])
+    first = next(r for r in records if r["id"] == "f000")
+    assert first["p"][0] == inputs.assignments.set_index("failure_id").loc["f000", "level_1"]
+    assert first["c"][0]["evidence"] == "<script>alert(1)</script>"  # kept as text, escaped only for the page

@@ -1,0 +1,128 @@
+"""Comparisons between models: each model against the rest, every pair of models, and signature distances.
+
+Pairs are compared on the datasets both models answered. Per category the test is Fisher's exact
+test on failures of that kind per (effective) attempt, so a model that fails less often overall is
+not penalised for a larger share of a smaller number; q-values are Benjamini-Hochberg within the
+pair. The whole-signature distance is the Jensen-Shannon distance between the two failure mixes.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from errormap.signatures import at_level, group_sizes
+from errormap.statistics import benjamini_hochberg, fisher, js_distance
+
+SIGNIFICANCE_LEVEL = 0.05
+PAIR_COLUMNS = [
+    "model_a", "model_b", "datasets", "category_id", "category", "count_a", "count_b", "share_a", "share_b",
+    "rate_a", "rate_b", "rate_diff", "odds_ratio", "p_value", "q_value", "significant", "fails_more", "distance",
+]
+
+
+def compare_groups(assignments: pd.DataFrame, by: str = "model", level: int = 1) -> pd.DataFrame:
+    """For each (group, category): is the group's share different from all other groups'? Fisher's exact test, BH-adjusted."""
+    assignments = at_level(assignments, level)
+    rows = []
+    groups = sorted(assignments[by].unique())
+    categories = assignments[["category_id", "category"]].drop_duplicates().sort_values("category_id")
+    for group in groups:
+        mine = assignments[by].eq(group)
+        for category_id, category in categories.itertuples(index=False):
+            in_category = assignments["category_id"].eq(category_id)
+            a = int((mine & in_category).sum())
+            n_mine, n_rest = int(mine.sum()), int((~mine).sum())
+            c = int((~mine & in_category).sum())
+            odds, p_value = fisher(a, n_mine, c, n_rest)
+            rows.append({
+                "group": group, "category_id": category_id, "category": category, "count": a,
+                "share": a / n_mine if n_mine else 0.0, "rest_share": c / n_rest if n_rest else 0.0,
+                "odds_ratio": odds, "p_value": p_value,
+            })
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table.assign(q_value=[], significant=[], direction=[])
+    table["q_value"] = benjamini_hochberg(table["p_value"])
+    table["significant"] = table["q_value"] < SIGNIFICANCE_LEVEL
+    table["direction"] = np.where(table["share"] > table["rest_share"], "more", "less")
+    return table
+
+
+def compare_pair(
+    table: pd.DataFrame, sizes: pd.DataFrame, model_a: str, model_b: str
+) -> pd.DataFrame:
+    """Model A against model B per category, on the datasets both answered (`table` is `at_level` output)."""
+    answered = sizes[sizes["attempts"] > 0]
+    shared = sorted(set(answered.loc[answered["model"] == model_a, "dataset"]) & set(answered.loc[answered["model"] == model_b, "dataset"]))
+    rows_a = table[(table["model"] == model_a) & table["dataset"].isin(shared)]
+    rows_b = table[(table["model"] == model_b) & table["dataset"].isin(shared)]
+    on_shared = sizes[sizes["dataset"].isin(shared)]
+    effective_a = float(on_shared.loc[on_shared["model"] == model_a, "effective"].sum())
+    effective_b = float(on_shared.loc[on_shared["model"] == model_b, "effective"].sum())
+    categories = pd.concat([rows_a, rows_b])[["category_id", "category"]].drop_duplicates().sort_values("category_id")
+    counts_a, counts_b = rows_a["category_id"].value_counts(), rows_b["category_id"].value_counts()
+    records = []
+    for category_id, category in categories.itertuples(index=False):
+        k_a, k_b = int(counts_a.get(category_id, 0)), int(counts_b.get(category_id, 0))
+        rate_a = k_a / effective_a if effective_a else 0.0
+        rate_b = k_b / effective_b if effective_b else 0.0
+        odds, p_value = fisher(k_a, max(round(effective_a), k_a), k_b, max(round(effective_b), k_b))
+        records.append({
+            "model_a": model_a, "model_b": model_b, "datasets": ",".join(shared),
+            "category_id": category_id, "category": category, "count_a": k_a, "count_b": k_b,
+            "share_a": k_a / len(rows_a) if len(rows_a) else 0.0, "share_b": k_b / len(rows_b) if len(rows_b) else 0.0,
+            "rate_a": rate_a, "rate_b": rate_b, "rate_diff": rate_a - rate_b, "odds_ratio": odds, "p_value": p_value,
+        })
+    pair = pd.DataFrame(records, columns=PAIR_COLUMNS[:15])
+    pair["q_value"] = benjamini_hochberg(pair["p_value"])
+    pair["significant"] = pair["q_value"] < SIGNIFICANCE_LEVEL
+    pair["fails_more"] = np.select(
+        [pair["rate_a"] > pair["rate_b"], pair["rate_b"] > pair["rate_a"]], [model_a, model_b], default=""
+    )
+    pair["distance"] = js_distance(pair["share_a"], pair["share_b"]) if len(pair) else float("nan")
+    return pair[PAIR_COLUMNS]
+
+
+def pairwise_comparisons(
+    assignments: pd.DataFrame, attempts: pd.DataFrame | None = None, level: int = 1
+) -> pd.DataFrame:
+    """`compare_pair` for every pair of models (in name order), one long table."""
+    table = at_level(assignments, level)
+    sizes = group_sizes(assignments, attempts)
+    models = sorted(table["model"].unique())
+    pairs = [compare_pair(table, sizes, a, b) for a, b in combinations(models, 2)]
+    pairs = [p for p in pairs if len(p)]
+    if not pairs:
+        return pd.DataFrame(columns=PAIR_COLUMNS).astype({"significant": bool})
+    return pd.concat(pairs, ignore_index=True)
+
+
+def distance_matrix(pairwise: pd.DataFrame, models: list[str]) -> dict[str, Any]:
+    """Models × models Jensen-Shannon distances (0 on the diagonal; null where two models share no dataset)."""
+    distances = pairwise.drop_duplicates(["model_a", "model_b"]).set_index(["model_a", "model_b"])["distance"]
+    matrix: list[list[float | None]] = []
+    for a in models:
+        row: list[float | None] = []
+        for b in models:
+            value = 0.0 if a == b else distances.get((a, b), distances.get((b, a), float("nan")))
+            row.append(None if value != value else round(float(value), 6))
+        matrix.append(row)
+    return {"models": models, "matrix": matrix, "measure": "Jensen-Shannon distance (base 2) between failure mixes"}
+
+
+def pair_table(pairwise: pd.DataFrame, model_a: str, model_b: str) -> pd.DataFrame:
+    """The rows of one pair, oriented so that `model_a` is A (swapping columns if it was stored as B)."""
+    rows = pairwise[(pairwise["model_a"] == model_a) & (pairwise["model_b"] == model_b)]
+    if len(rows):
+        return rows.reset_index(drop=True)
+    rows = pairwise[(pairwise["model_a"] == model_b) & (pairwise["model_b"] == model_a)]
+    if not len(rows):
+        raise KeyError(f"no comparison of {model_a} and {model_b}")
+    swap = {f"{name}_a": f"{name}_b" for name in ("model", "count", "share", "rate")}
+    swapped = rows.rename(columns={**swap, **{v: k for k, v in swap.items()}})
+    swapped = swapped.assign(rate_diff=-swapped["rate_diff"], odds_ratio=1 / swapped["odds_ratio"])
+    return swapped[PAIR_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,114 @@
+"""What the report is drawn from, as the stages wrote it, and the run's provenance and quality warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from errormap.taxonomy.model import Taxonomy, coverage
+
+
+@dataclass
+class ReportInputs:
+    """Everything the report shows. `params` is the composed configuration; `provenance` the run's identity."""
+
+    taxonomy: Taxonomy
+    assignments: pd.DataFrame
+    diagnoses: pd.DataFrame
+    failures: pd.DataFrame
+    comparisons: pd.DataFrame
+    signatures: dict[str, Any]
+    prepare_metrics: dict[str, Any]
+    examples_per_category: int = 3
+    params: dict[str, Any] = field(default_factory=dict)
+    pairwise: pd.DataFrame | None = None
+    taxonomy_metrics: dict[str, Any] = field(default_factory=dict)
+    stability_metrics: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+def _param(params: dict[str, Any], dotted: str, default: Any = None) -> Any:
+    value: Any = params
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return default
+        value = value[part]
+    return value
+
+
+def failed_share(diagnoses: pd.DataFrame) -> tuple[int, float]:
+    """How many diagnoses failed, and their share of all."""
+    failed = int((diagnoses["status"] != "ok").sum()) if len(diagnoses) else 0
+    return failed, failed / len(diagnoses) if len(diagnoses) else 0.0
+
+
+def quality_warnings(inputs: ReportInputs) -> list[str]:
+    """One sentence per quality figure past its configured threshold (empty when the run looks sound)."""
+    params, warnings = inputs.params, []
+    cover = inputs.taxonomy_metrics.get("coverage", coverage(inputs.taxonomy)["coverage"])
+    min_coverage = _param(params, "taxonomy.min_coverage")
+    if min_coverage is not None and cover < min_coverage:
+        warnings.append(
+            f"Taxonomy coverage is {cover:.0%}, below taxonomy.min_coverage ({min_coverage:.0%}): "
+            "many failures are in Other or Hard to analyze, so the categories describe only part of them."
+        )
+    fallback, max_fallback = inputs.taxonomy_metrics.get("fallback_share"), _param(params, "taxonomy.max_fallback_share")
+    if fallback is not None and max_fallback is not None and fallback > max_fallback:
+        warnings.append(
+            f"{fallback:.0%} of error titles fell back to Other because their classification failed "
+            f"(taxonomy.max_fallback_share is {max_fallback:.0%}): check the judge."
+        )
+    failed, share = failed_share(inputs.diagnoses)
+    max_failed = _param(params, "analysis.max_failed_share")
+    if max_failed is not None and share > max_failed:
+        warnings.append(
+            f"{failed} diagnoses ({share:.1%}) failed after every retry, above analysis.max_failed_share "
+            f"({max_failed:.1%}): they are listed under Failed diagnoses and missing from the signatures."
+        )
+    ari, min_ari = inputs.stability_metrics.get("adjusted_rand_index"), _param(params, "stability.min_adjusted_rand")
+    if ari is not None and min_ari is not None and ari < min_ari:
+        warnings.append(
+            f"The taxonomy is unstable: rebuilt with other seeds it agrees with itself only at adjusted Rand "
+            f"index {ari:.2f} (stability.min_adjusted_rand is {min_ari:.2f}); read category names with care."
+        )
+    return warnings
+
+
+def stability_text(metrics: dict[str, Any]) -> str:
+    """The stability figure for the header: the mean adjusted Rand index, or why it was not measured."""
+    if "adjusted_rand_index" in metrics:
+        return f"ARI {metrics['adjusted_rand_index']:.2f} over seeds {', '.join(map(str, metrics.get('seeds', [])))}"
+    if metrics.get("skipped"):
+        return f"not measured ({metrics['skipped']})"
+    return "not measured"
+
+
+def header_facts(inputs: ReportInputs) -> list[tuple[str, str]]:
+    """(label, value) pairs for the report header: when, on what, with which judge and settings."""
+    params, prov = inputs.params, inputs.provenance
+    judge = _param(params, "judge", {}) or {}
+    judge_text = judge.get("kind", inputs.taxonomy.judge_id)
+    if judge.get("model"):
+        judge_text += f" · {judge['model']}"
+    rule = _param(params, "data.success_threshold", {}) or {}
+    thresholds = inputs.prepare_metrics.get("thresholds", {})
+    threshold_text = ", ".join(f"{d} {t:.2f}" for d, t in thresholds.items())
+    if rule.get("default") is None and rule.get("mean_ratio") is not None:
+        threshold_text = f"{rule['mean_ratio']} × dataset mean score ({threshold_text})" if threshold_text else ""
+    sampling = _param(params, "sampling", {}) or {}
+    facts = [
+        ("created", prov.get("created", "")),
+        ("input", str(_param(params, "data.input_dir", ""))),
+        ("judge", judge_text),
+        ("prompts", inputs.taxonomy.prompt_version),
+        ("success thresholds", threshold_text),
+        ("sampling", f"ratio {sampling.get('ratio', 1.0)}, at most {sampling.get('max_per_group') or 'all'} per model × dataset"),
+        ("seed", str(_param(params, "seed", ""))),
+        ("git revision", prov.get("git_revision", "")),
+        ("DVC experiment", prov.get("dvc_experiment", "") or "(workspace)"),
+        ("taxonomy coverage", f"{coverage(inputs.taxonomy)['coverage']:.0%} in named categories"),
+        ("stability", stability_text(inputs.stability_metrics)),
+    ]
+    return [(label, value) for label, value in facts if value]
