@@ -39,6 +39,9 @@ def _import(args: argparse.Namespace) -> int:
         return 1
     for warning in outcome.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if outcome.ignored:
+        shown = ", ".join(p.name for p in outcome.ignored[:5]) + (", ..." if len(outcome.ignored) > 5 else "")
+        print(f"passed over {len(outcome.ignored)} file(s) that are not {args.format} output: {shown}", file=sys.stderr)
     if outcome.skipped:
         print(f"skipped {outcome.skipped_records} record(s) in {len(outcome.skipped)} place(s):", file=sys.stderr)
         for problem in outcome.skipped:

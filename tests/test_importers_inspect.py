@@ -184,7 +184,7 @@ MOCK_EVAL = textwrap.dedent(
     task = Task(
         dataset=[Sample(id="sum", input="What is 2+2?", target="4"),
                  Sample(id="capital", input="What is the capital of France?", target="Paris")],
-        solver=[generate()], scorer=match(), name="mock_quiz",
+        solver=[generate()], scorer=match(), name="mock_quiz", epochs=2,
     )
     [log] = eval(task, model="mockllm/model", model_args={"custom_outputs": reply}, log_dir=sys.argv[1],
                  display="none")
@@ -204,6 +204,7 @@ def test_a_log_written_now_by_the_installed_inspect_ai_imports(tmp_path: Path) -
     [log] = sorted((tmp_path / "logs").glob("*.eval"))
     frame = to_frame(import_paths("auto", [tmp_path / "logs"]).rows)
     assert set(frame["model"]) == {"mockllm/model"} and set(frame["dataset"]) == {"mock_quiz"}
+    assert frame["epochs"].tolist() == [2.0, 2.0]  # one row per sample; the reduced score of its two epochs
     assert frame.set_index("example_id")[["output_text", "correct_answer", "score"]].to_dict("index") == {
         "sum": {"output_text": "4", "correct_answer": "4", "score": 1.0},
         "capital": {"output_text": "Lyon", "correct_answer": "Paris", "score": 0.0},

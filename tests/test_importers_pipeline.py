@@ -29,7 +29,7 @@ def _needs_samples() -> None:
         pytest.skip("../shared/harness_samples is not present")
 
 
-def test_import_writes_one_table_per_harness_that_validate_accepts(tmp_path: Path, capsys) -> None:
+def test_import_writes_one_table_per_harness_that_the_pipeline_reads(tmp_path: Path, capsys) -> None:
     out = tmp_path / "imported"
     assert main(["import", "auto", str(NEGOTIATION), str(HARM), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -38,7 +38,6 @@ def test_import_writes_one_table_per_harness_that_validate_accepts(tmp_path: Pat
     assert sorted(p.name for p in out.iterdir()) == ["helm.parquet", "lm-eval.parquet"]
     results = load_results(out)
     assert len(results) == 62 and set(results["harness"]) == {"lm-eval", "helm"}
-    assert main(["validate", str(out)]) == 0
 
 
 def test_import_fails_on_a_bad_record_and_skip_bad_lists_it(tmp_path: Path, capsys) -> None:
