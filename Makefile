@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test test-fast bench clean-outputs
+.PHONY: setup demo test test-fast bench bench-report browser clean-outputs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python bench/bench_analyze.py
+
+## bench-report: size and first paint of reports/report.html in headless Chromium (after `make demo`)
+bench-report: setup browser
+	$(BIN)/python bench/report_size.py
+
+## browser: Debian's chromium for the report's browser tests, installed only when missing (needs root)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: sudo apt-get install chromium (the browser tests skip without it)"; fi; }
 
 clean-outputs:
 	rm -rf data/prepared data/analysis data/taxonomy data/signatures metrics plots reports
