@@ -91,12 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=_validate)
 
     from errormap.atlas_cli import add_atlas_commands
+    from errormap.compare_cli import add_compare_commands
     from errormap.import_cli import add_import_command
     from errormap.taxonomy_cli import add_taxonomy_commands
 
     add_import_command(commands)
     add_taxonomy_commands(commands)
     add_atlas_commands(commands)
+    add_compare_commands(commands)
     return parser
 
 
