@@ -11,7 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from errormap.errors import UserError
 
@@ -53,6 +54,10 @@ class ModelsConfig(Group):
 
 class OfflineJudgeConfig(Group):
     kind: Literal["offline"]
+    max_text_chars: int = Field(ge=200)
+
+
+SECRET_IN_CONFIG = "secret_in_config"
 
 
 class OpenAIJudgeConfig(Group):
@@ -73,6 +78,23 @@ class OpenAIJudgeConfig(Group):
     http_backend: Literal["auto", "aiohttp", "httpx"]
     seed: int | None
     extra_body: dict[str, Any]
+    default_headers: dict[str, str]
+    default_headers_env: dict[str, str]
+    check_on_start: bool
+    stop_after_identical_errors: int = Field(ge=1)
+    stall_timeout: float = Field(gt=0)
+    max_text_chars: int = Field(ge=200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, raw: Any) -> Any:
+        """A secret in config would land in params.yaml, dvc.lock and git: refused, saying how to pass it instead."""
+        from errormap.secrets import judge_secret_problems
+
+        problems = judge_secret_problems(raw) if isinstance(raw, dict) else []
+        if problems:
+            raise PydanticCustomError(SECRET_IN_CONFIG, "; ".join(problems))
+        return raw
 
 
 JudgeConfig = Annotated[OfflineJudgeConfig | OpenAIJudgeConfig, Field(discriminator="kind")]
@@ -170,6 +192,9 @@ def validate(raw: dict[str, Any], source: str = PARAMS_FILE) -> Settings:
             key = _location(error["loc"])
             group = key.split(".", 1)[0]
             origin = f"{source} (from conf/{group}/)" if "." in key else source
+            if error["type"] == SECRET_IN_CONFIG:  # the value itself is never repeated
+                lines.append(f"{source}: {error['msg']}")
+                continue
             if error["type"] == "extra_forbidden":
                 message = "unknown key"
             elif error["type"] == "missing":

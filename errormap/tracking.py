@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,16 +20,10 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from errormap.mlflow_names import MAPPING_FILE, KeyMap
+from errormap.secrets import SECRET_KEY, SECRET_VALUE
 
 log = logging.getLogger(__name__)
 
-# A key is secret when its name *ends* with one of these words: `hf_token` and `openai_api_key`
-# are, `max_tokens` and `api_key_env` (the name of an environment variable) are not.
-SECRET_KEY = re.compile(
-    r"(?i)(?:^|[_\-.])(?:api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|key|token|secret|"
-    r"password|passwd|authorization|auth|bearer|credentials?|signature|sig)$"
-)
-SECRET_VALUE = re.compile(r"(?i)^(sk-|sk_|hf_|ghp_|xox[bp]-|bearer\s)")
 MAX_PARAM_LENGTH = 500
 EXPERIMENT = "errormap"
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"

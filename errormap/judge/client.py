@@ -3,6 +3,8 @@
 It knows nothing of errormap's tasks: it sends the messages a render function gives for the
 current structured-output mode, validates the reply against a pydantic schema, and retries what
 is worth retrying (429 honouring Retry-After, 5xx, timeouts, connection errors, invalid JSON).
+Before the first request it checks the judge once (GET /models); a run of identical errors saying
+the judge is unusable, or no valid answer for `stall_timeout` seconds, stops the run (JudgeUnusable).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import asyncio
 import functools
 import json
 import logging
-import os
 import random
 import re
 from collections.abc import Callable
@@ -24,6 +25,16 @@ from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from errormap.judge.base import JudgeError
+from errormap.judge.endpoint import resolve_endpoint
+from errormap.judge.faults import (
+    JudgeUnusable,
+    NonJsonReply,
+    connection_problem,
+    describe,
+    fault_of,
+    rejects_structured_output,
+)
+from errormap.judge.guard import JudgeGuard
 from errormap.schemas import Usage
 from errormap.settings import OpenAIJudgeConfig
 
@@ -33,6 +44,7 @@ Messages = list[dict[str, str]]
 Render = Callable[[str], Messages]
 KEY_MODE = "json_schema"  # what was sent is recorded as the messages of this mode, whatever the server ends up in
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+CHECK_TIMEOUT = 30.0  # seconds the one GET /models before the first request may take
 
 
 @functools.cache
@@ -88,6 +100,8 @@ def _retry_after_seconds(exc: BaseException) -> float | None:
 
 
 def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, (JudgeUnusable, NonJsonReply)):
+        return False
     if isinstance(exc, (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError)):
         return True
     if isinstance(exc, openai.APIStatusError):
@@ -115,12 +129,16 @@ def parse_json_answer(content: str | None, schema: type[M]) -> M:
 
 def read_completion(completion: object, schema: type[M]) -> tuple[M, Usage]:
     """The answer and token usage of a Chat Completions reply body (as parsed JSON)."""
+    if isinstance(completion, (str, bytes)):  # the SDK hands back a body that is not JSON as text
+        raise NonJsonReply(f"HTTP 200 with a body that is not JSON: {str(completion)[:80]!r}")
     if not isinstance(completion, dict):
         raise InvalidJudgeOutput(f"reply is not a JSON object: {str(completion)[:200]!r}")
     usage = completion.get("usage") or {}
+    details = usage.get("prompt_tokens_details") or {}
     used = Usage(
         prompt_tokens=int(usage.get("prompt_tokens") or 0),
         completion_tokens=int(usage.get("completion_tokens") or 0),
+        cached_prompt_tokens=int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0,
     )
     choices = completion.get("choices") or []
     if not choices:
@@ -166,15 +184,19 @@ class ChatClient:
     def __init__(self, config: OpenAIJudgeConfig, client: openai.AsyncOpenAI | None = None):
         self.config = config
         self.mode = config.structured_output
-        api_key = os.environ.get(config.api_key_env, "") if config.api_key_env else ""
+        self.endpoint = resolve_endpoint(config)
         self._client = client or openai.AsyncOpenAI(
-            base_url=config.base_url,
-            api_key=api_key or "not-needed",
+            base_url=self.endpoint.base_url,
+            api_key=self.endpoint.api_key,
+            default_headers=self.endpoint.headers,
             timeout=config.timeout,
             max_retries=0,
             http_client=_http_client(config),
         )
         self._semaphore = asyncio.Semaphore(config.max_concurrency)
+        self.guard = JudgeGuard(self.endpoint.base_url, config.stop_after_identical_errors, config.stall_timeout)
+        self._checked = not config.check_on_start
+        self._check_lock = asyncio.Lock()
         self.requests_sent = 0
 
     async def complete(self, render: Render, schema: type[M], schema_name: str) -> Completion:
@@ -188,19 +210,63 @@ class ChatClient:
             before_sleep=_log_retry,
             reraise=True,
         )
+        await self.check()
         try:
             async for attempt in retrying:
                 with attempt:
+                    self.guard.check()
                     attempts += 1
                     try:
                         value, used = await self._request(render(self.mode), schema, schema_name)
                     except InvalidJudgeOutput as exc:  # the server answered: its tokens were spent
                         usage = usage + exc.usage
+                        self.guard.failed(exc)
+                        raise
+                    except JudgeUnusable:
+                        raise
+                    except Exception as exc:
+                        self.guard.failed(exc)
                         raise
                     usage = usage + used
+                    self.guard.succeeded()
+        except JudgeUnusable:
+            raise
         except Exception as exc:
-            raise JudgeError(f"{type(exc).__name__}: {exc}"[:500], usage=usage, requests=attempts) from exc
+            message = self.endpoint.scrub(describe(exc, self.config.max_text_chars))
+            raise JudgeError(message, usage=usage, requests=attempts) from exc
         return Completion(value, usage, attempts)
+
+    async def check(self) -> None:
+        """Once, before the first request: GET /models, so a dead, wrong or locked judge stops the run at once.
+
+        A server without /models (404) passes: its first requests will tell. A model the server does
+        not list is a warning, since some gateways list only part of what they serve.
+        """
+        if self._checked:
+            return
+        async with self._check_lock:
+            if self._checked:
+                return
+            wait = min(self.config.timeout, CHECK_TIMEOUT)
+            try:
+                listed = await self._client.get("/models", cast_to=object, options={"timeout": wait})
+            except openai.APIStatusError as exc:
+                fault = fault_of(exc)
+                if fault is not None and fault.kind != "not_found":
+                    raise self.guard.stop(f"GET /models: {self.endpoint.scrub(fault.detail)}") from None
+            except openai.APIConnectionError as exc:
+                problem = connection_problem(exc)
+                if problem is None and isinstance(exc, openai.APITimeoutError):
+                    problem = f"it accepted the connection but did not answer GET /models within {wait:g} s"
+                raise self.guard.stop(problem or self.endpoint.scrub(describe(exc))) from None
+            else:
+                if not isinstance(listed, dict):
+                    raise self.guard.stop("GET /models answered with a body that is not JSON: not an OpenAI-compatible API")
+                served = [m.get("id") for m in listed.get("data") or [] if isinstance(m, dict)]
+                if served and self.config.model not in served:
+                    log.warning("judge.model %r is not among the models %s lists (%s)", self.config.model,
+                                self.endpoint.base_url, ", ".join(map(str, served[:10])))
+            self._checked = True
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -220,7 +286,8 @@ class ChatClient:
         backoff = self.config.retry_base_delay * (2 ** (state.attempt_number - 1))
         return min(backoff, self.config.retry_max_delay) * (0.5 + random.random() / 2)
 
-    async def _request(self, messages: Messages, schema: type[M], schema_name: str) -> tuple[M, Usage]:
+    def request_body(self, messages: Messages, schema: type[BaseModel], schema_name: str) -> dict[str, Any]:
+        """The Chat Completions body of one request in the current mode (the batch layer sends the same)."""
         body: dict[str, Any] = {
             "model": self.config.model,
             "messages": messages,
@@ -234,7 +301,13 @@ class ChatClient:
             body["response_format"] = response_format
         if self.config.extra_body:
             body = {**body, **self.config.extra_body}  # as the SDK merges `extra_body`: extra keys win
-        async with self._semaphore:
+        return body
+
+    async def _request(self, messages: Messages, schema: type[M], schema_name: str) -> tuple[M, Usage]:
+        body = self.request_body(messages, schema, schema_name)
+        response_format = self._response_format(schema, schema_name)
+        async with self.guard.watch(), self._semaphore:
+            self.guard.check()  # stopped while this request waited for a slot: send nothing more
             self.requests_sent += 1
             try:
                 # The same POST as `chat.completions.create(**body)` (same auth, retries off, same
@@ -243,8 +316,9 @@ class ChatClient:
                 # ChatCompletion from the reply (~0.3 ms). The reply is read as plain JSON instead.
                 completion = await self._client.post("/chat/completions", body=body, cast_to=object)
             except openai.BadRequestError as exc:
-                if self.mode == "auto" and response_format is not None:
-                    log.warning("judge server rejected structured output (%s); falling back to plain JSON", exc)
+                if self.mode == "auto" and response_format is not None and rejects_structured_output(exc):
+                    log.warning("judge server does not support structured output (%s); using plain JSON",
+                                describe(exc))
                     self.mode = "none"
                     raise InvalidJudgeOutput("structured output unsupported; retrying with plain JSON") from exc
                 raise
