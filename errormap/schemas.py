@@ -110,3 +110,6 @@ class FailureCase(BaseModel):
         default_factory=list,
         description="Outputs of every other model on the same example (used by the offline reference-noise check).",
     )
+    truncated_chars: int = Field(
+        default=0, description="Characters left out of the texts above to keep within the judge's budget (judge.max_text_chars)."
+    )

@@ -27,6 +27,41 @@ def test_final_answers_memory_is_linear_in_the_output() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+
+def test_a_20_mb_output_is_analysed_within_a_memory_cap_and_the_cut_is_stated() -> None:
+    """One 20 MB output drove the analyze stage to 24 GB; what the judge sees is now cut to judge.max_text_chars."""
+    result = run_capped(
+        setup="""
+            import asyncio
+            import pandas as pd
+            from errormap.data import mark_failures
+            from errormap.judge import OfflineJudge
+            from errormap.settings import default_settings
+            from errormap.steps.analyze import build_cases, diagnose_all
+
+            huge = "Let me think.\\n" + "The answer is (A). " * 1_100_000 + "\\nAnswer: A"
+            rows = [("weak", huge, 0.0), ("strong", "B is right. Answer: B", 1.0), ("other", "Answer: B", 1.0)]
+            results = pd.DataFrame([
+                {"dataset": "mcq", "example_id": "e1", "model": m, "input_text": "Pick one: (A) x (B) y",
+                 "output_text": out, "score": score, "correct_answer": "B"} for m, out, score in rows
+            ])
+            marked = mark_failures(results, {"mcq": 1.0})
+            failures = marked[marked["is_failure"]]
+            budget = default_settings().judge.max_text_chars
+        """,
+        body="""
+            cases = build_cases(marked, failures, max_text_chars=budget)
+            frame, stats = asyncio.run(diagnose_all(cases, OfflineJudge()))
+            row = frame.iloc[0]
+            assert len(huge) > 20_000_000 and row["status"] == "ok", row.to_dict()
+            assert row["truncated_chars"] == len(huge) - budget, (row["truncated_chars"], len(huge))
+            assert "characters left out here" in cases[0].output_text and cases[0].output_text.endswith("Answer: A")
+        """,
+        extra_bytes=400 * MB,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
 # --- items 2-4: degenerate scores, zero rows or failures, empty files -------------------------------------------
 
 import logging  # noqa: E402

@@ -23,6 +23,7 @@ from errormap.judge import Judge, JudgeError
 from errormap.schemas import FailureCase, Usage
 from errormap.seeding import derived_seed
 from errormap.settings import Settings
+from errormap.truncation import clip
 
 DIAGNOSIS_COLUMNS = [
     "failure_id",
@@ -40,6 +41,7 @@ DIAGNOSIS_COLUMNS = [
     "prompt_tokens",
     "completion_tokens",
     "requests",
+    "truncated_chars",
 ]
 REASONING_MIN_CHARS = 40
 
@@ -53,12 +55,18 @@ def peer_rank(seed: int, dataset: str, example_id: str, model: str) -> int:
     return derived_seed(seed, "peer", dataset, example_id, model)
 
 
-def build_cases(marked: pd.DataFrame, failures: pd.DataFrame, *, k_correct: int = 3, seed: int = 0) -> list[FailureCase]:
+def build_cases(
+    marked: pd.DataFrame, failures: pd.DataFrame, *, k_correct: int = 3, seed: int = 0, max_text_chars: int | None = None
+) -> list[FailureCase]:
     """One case per sampled failure, with up to k correct outputs of other models on the same example.
 
     Peers with reasoning come first, then by a hash of (seed, example, peer model): adding a model
-    changes a failure's peers only where the new model ranks into its top k.
+    changes a failure's peers only where the new model ranks into its top k. Every text is cut to
+    `max_text_chars` (the judge's budget); `truncated_chars` says how much of what the judge reads was left out.
     """
+    def cut(text: str) -> tuple[str, int]:
+        return clip(text, max_text_chars) if max_text_chars else (text, 0)
+
     by_example: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
     for dataset, example_id, model, output, is_failure in zip(
         marked["dataset"], marked["example_id"], marked["model"], marked["output_text"], marked["is_failure"]
@@ -71,18 +79,20 @@ def build_cases(marked: pd.DataFrame, failures: pd.DataFrame, *, k_correct: int 
         correct.sort(key=lambda p: (not _has_reasoning(p[1]), peer_rank(seed, row.dataset, row.example_id, p[0])))
         chosen = correct[: max(0, int(k_correct))]
         reference = row.correct_answer if isinstance(row.correct_answer, str) else None
+        shown = [cut(text) for text in (row.input_text, row.output_text, reference or "", *(p[1] for p in chosen))]
         cases.append(
             FailureCase(
                 failure_id=row.failure_id,
                 dataset=row.dataset,
                 example_id=row.example_id,
                 model=row.model,
-                input_text=row.input_text,
-                output_text=row.output_text,
-                correct_answer=reference,
-                other_correct_outputs=[p[1] for p in chosen],
+                input_text=shown[0][0],
+                output_text=shown[1][0],
+                correct_answer=shown[2][0] if reference is not None else None,
+                other_correct_outputs=[text for text, _ in shown[3:]],
                 other_models=[p[0] for p in chosen],
-                peer_outputs=[p[1] for p in peers],
+                peer_outputs=[cut(p[1])[0] for p in peers],
+                truncated_chars=sum(omitted for _, omitted in shown),
             )
         )
     return cases
@@ -136,6 +146,7 @@ def _row(case: FailureCase, judge: Judge) -> dict[str, object]:
         "reference_models": json.dumps(case.other_models),
         "judge_id": judge.judge_id,
         "prompt_version": judge.prompt_version,
+        "truncated_chars": case.truncated_chars,
     }
 
 
@@ -206,7 +217,8 @@ async def diagnose_all(
     with _gc_spares_existing_objects():
         rows = await asyncio.gather(*(one(case) for case in cases))
     frame = pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)
-    return frame.astype({"prompt_tokens": "int64", "completion_tokens": "int64", "requests": "int64"}), stats
+    return frame.astype({"prompt_tokens": "int64", "completion_tokens": "int64", "requests": "int64",
+                         "truncated_chars": "int64"}), stats
 
 
 @dataclass
@@ -224,7 +236,8 @@ async def analyze(
     on_progress: Callable[[RunStats], None] | None = None,
 ) -> Analysis:
     """Diagnose every sampled failure (the judge is closed afterwards)."""
-    cases = build_cases(results, failures, k_correct=settings.analysis.k_correct, seed=settings.seed)
+    cases = build_cases(results, failures, k_correct=settings.analysis.k_correct, seed=settings.seed,
+                        max_text_chars=settings.judge.max_text_chars)
     try:
         diagnoses, stats = await diagnose_all(cases, judge, on_progress=on_progress)
     finally:
