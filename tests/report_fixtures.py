@@ -31,13 +31,15 @@ PARAMS: dict[str, Any] = {
 }
 
 
-def diagnoses(count: int = 90, hostile: bool = False) -> pd.DataFrame:
+def diagnoses(
+    count: int = 90, hostile: bool = False, models: list[str] = MODELS, datasets: list[str] = DATASETS
+) -> pd.DataFrame:
     """`count` diagnosed failures spread over models, datasets and titles (model output hostile if asked)."""
     frame = pd.DataFrame({
         "failure_id": [f"f{i:03d}" for i in range(count)],
-        "dataset": [DATASETS[(i // 3) % 3] for i in range(count)],
+        "dataset": [datasets[(i // len(models)) % len(datasets)] for i in range(count)],
         "example_id": [f"ex{i:03d}" for i in range(count)],
-        "model": [MODELS[i % 3] for i in range(count)],
+        "model": [models[i % len(models)] for i in range(count)],
         "status": ["ok"] * count,
         "error": [None] * count,
         "error_title": [TITLES[i % len(TITLES)] for i in range(count)],
@@ -59,14 +61,15 @@ def build(
     failures = errors[["failure_id", "model", "dataset"]].assign(
         input_text="What is <b>bold</b>?", output_text=output, correct_answer="A"
     )
+    models, datasets = sorted(set(errors["model"])), sorted(set(errors["dataset"]))
     results = pd.concat([
         failures[["model", "dataset"]].assign(is_failure=True),
-        pd.DataFrame([{"model": m, "dataset": d, "is_failure": False} for m in MODELS for d in DATASETS for _ in range(20)]),
+        pd.DataFrame([{"model": m, "dataset": d, "is_failure": False} for m in models for d in datasets for _ in range(20)]),
     ])
     attempts = attempt_counts(results)
     prepare = {"rows": len(results), "failures": len(errors), "sampled_failures": len(errors),
-               "thresholds": {d: 0.5 for d in DATASETS},
-               "accuracy": {m: {d: 0.6 for d in DATASETS} for m in MODELS}}
+               "thresholds": {d: 0.5 for d in datasets},
+               "accuracy": {m: {d: 0.6 for d in datasets} for m in models}}
     values: dict[str, Any] = dict(
         taxonomy=taxonomy, assignments=table, diagnoses=errors, failures=failures,
         comparisons=compare_groups(table, "model", level), pairwise=pairwise_comparisons(table, attempts, level),

@@ -40,7 +40,15 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def browser(report: Path) -> Iterator[object]:
+def long_names_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model, two datasets with very long names."""
+    long_names = ["a_benchmark_with_a_very_long_name_" + "x" * 90, "another_" + "y" * 120]
+    errors = report_fixtures.diagnoses(40, models=["solo-model"], datasets=long_names)
+    return render_report(report_fixtures.build(errors), tmp_path_factory.mktemp("long") / "report.html")
+
+
+@pytest.fixture(scope="module")
+def browser(report: Path, long_names_report: Path) -> Iterator[object]:
     """Chromium, started after the report is built (Playwright's sync API holds an event loop)."""
     try:
         from playwright.sync_api import sync_playwright
@@ -153,3 +161,15 @@ def test_a_browse_link_filters_the_table_to_its_category(page) -> None:  # type:
     assert page.locator("#f-category").input_value() == category
     paths = page.locator("#failures-table tbody tr.row").evaluate_all("els => els.map(e => e.dataset.path)")
     assert paths and all(category in p.split(" ") for p in paths)
+
+
+def test_one_model_and_long_dataset_names_fit_the_viewport(browser, long_names_report: Path) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(long_names_report.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+    for chart in page.locator("figure.chart svg").all():
+        box = chart.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1440
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#benchmarks").screenshot(path=str(ARTIFACTS / "report-one-model-long-names.png"))
+    page.close()

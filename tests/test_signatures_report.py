@@ -184,8 +184,13 @@ def test_no_banner_when_every_figure_is_within_its_threshold() -> None:
 def test_header_gives_the_provenance() -> None:
     html = render_html(report_fixtures.build())
     header = html[: html.index("</header>")]
-    for fact in ("2026-01-01 00:00 UTC", "data/demo", "offline", "abc1234", "exp-one", "ARI 0.90", "0.7 × dataset mean score"):
+    for fact in ("2026-01-01 00:00 UTC", "data/demo", "offline", "abc1234", "exp-one", "ARI 0.90",
+                 "score below 0.5 (0.7 × the dataset&#39;s mean score)"):
         assert fact in header, fact
+    inputs = report_fixtures.build()
+    inputs.prepare_metrics["threshold_rules"] = {"alpha": {"rule": "binary", "description": "a score of 0 is a failure"}}
+    header = render_html(inputs)
+    assert "<dt>alpha</dt><dd>a score of 0 is a failure</dd>" in header and "<dt>beta</dt><dd>score below 0.5" in header
 
 
 def test_accuracy_marks_a_dataset_the_model_was_not_run_on() -> None:

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from errormap.tracking import (
-    EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, MLflowTracker, dataset_names, git_revision, parent_run_name, parent_run_tags,
+    EXPERIMENT_KIND,
+    EXPERIMENT_KIND_TAG,
+    MLflowTracker,
+    dataset_names,
+    git_revision,
+    parent_run_name,
+    parent_run_tags,
 )
 
 PARAMS = {"data": {"input_dir": "data/bench/"}, "judge": {"kind": "openai", "model": "gpt-x", "api_key_env": "K"}}

@@ -83,7 +83,8 @@ def stacked_bars(
         "height": {"step": 24},
         "mark": {"type": "bar", "height": {"band": 0.78}},
         "encoding": {
-            "y": {"field": "group", "type": "nominal", "title": group_title, "sort": groups},
+            # no axis title: the figure's caption names the groups, and a rotated title can crowd long labels
+            "y": {"field": "group", "type": "nominal", "title": None, "sort": groups, "axis": {"description": group_title}},
             "x": x,
             "color": {
                 "field": "category", "type": "nominal", "title": None,
@@ -106,7 +107,7 @@ def heatmap(
     encoding = {
         "x": {"field": "x", "type": "nominal", "title": x_title, "sort": list(order),
               "axis": {"labelAngle": -35, "labelLimit": 140, "orient": "top"}},
-        "y": {"field": "y", "type": "nominal", "title": y_title, "sort": list(order), "axis": {"labelLimit": 160}},
+        "y": {"field": "y", "type": "nominal", "title": None, "sort": list(order), "axis": {"labelLimit": 160, "description": y_title}},
     }
     spec = {
         "data": {"values": cells},

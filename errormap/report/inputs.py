@@ -92,19 +92,14 @@ def header_facts(inputs: ReportInputs) -> list[tuple[str, str]]:
     judge_text = judge.get("kind", inputs.taxonomy.judge_id)
     if judge.get("model"):
         judge_text += f" · {judge['model']}"
-    rule = _param(params, "data.success_threshold", {}) or {}
-    thresholds = inputs.prepare_metrics.get("thresholds", {})
-    threshold_text = ", ".join(f"{d} {t:.2f}" for d, t in thresholds.items())
-    if rule.get("default") is None and rule.get("mean_ratio") is not None:
-        threshold_text = f"{rule['mean_ratio']} × dataset mean score ({threshold_text})" if threshold_text else ""
     sampling = _param(params, "sampling", {}) or {}
+    cap = sampling.get("max_per_group")
     facts = [
         ("created", prov.get("created", "")),
         ("input", str(_param(params, "data.input_dir", ""))),
         ("judge", judge_text),
         ("prompts", inputs.taxonomy.prompt_version),
-        ("success thresholds", threshold_text),
-        ("sampling", f"ratio {sampling.get('ratio', 1.0)}, at most {sampling.get('max_per_group') or 'all'} per model × dataset"),
+        ("sampling", f"{sampling.get('ratio', 1.0):.0%} of each model × dataset's failures" + (f", at most {cap}" if cap else "")),
         ("seed", str(_param(params, "seed", ""))),
         ("git revision", prov.get("git_revision", "")),
         ("DVC experiment", prov.get("dvc_experiment", "") or "(workspace)"),
@@ -112,3 +107,18 @@ def header_facts(inputs: ReportInputs) -> list[tuple[str, str]]:
         ("stability", stability_text(inputs.stability_metrics)),
     ]
     return [(label, value) for label, value in facts if value]
+
+
+def threshold_facts(prepare: dict[str, Any], params: dict[str, Any]) -> list[tuple[str, str]]:
+    """Per dataset, when a result counts as a failure: the prepare stage's rule, else its threshold."""
+    rules = prepare.get("threshold_rules") or {}
+    thresholds = prepare.get("thresholds") or {}
+    rule = _param(params, "data.success_threshold", {}) or {}
+    facts = []
+    for dataset in sorted(set(rules) | set(thresholds)):
+        if isinstance(rules.get(dataset), dict) and rules[dataset].get("description"):
+            facts.append((dataset, str(rules[dataset]["description"])))
+        elif dataset in thresholds:
+            ratio = f" ({rule['mean_ratio']} × the dataset's mean score)" if rule.get("default") is None and "mean_ratio" in rule else ""
+            facts.append((dataset, f"score below {thresholds[dataset]:.3g}{ratio}"))
+    return facts

@@ -10,7 +10,7 @@ import jinja2
 
 from errormap.report.charts import category_colours, tint
 from errormap.report.failures import examples_by_node, failure_details, failure_records
-from errormap.report.inputs import ReportInputs, failed_share, header_facts, quality_warnings
+from errormap.report.inputs import ReportInputs, failed_share, header_facts, quality_warnings, threshold_facts
 from errormap.report.sections import dataset_section, model_section, selection_section
 from errormap.signatures import at_level
 from errormap.taxonomy.model import ROOT_ID, Taxonomy, TaxonomyNode, coverage
@@ -74,6 +74,7 @@ def report_context(inputs: ReportInputs) -> dict[str, Any]:
     nodes = [n for n in taxonomy.nodes if n.id != ROOT_ID]
     return {
         "facts": header_facts(inputs),
+        "thresholds": threshold_facts(inputs.prepare_metrics, inputs.params),
         "warnings": quality_warnings(inputs),
         "prepare": inputs.prepare_metrics,
         "diagnosed": int((inputs.diagnoses["status"] == "ok").sum()),
