@@ -188,6 +188,13 @@ def signatures_document(
         "models": models,
         "datasets": datasets,
     }
+    document["depths"] = {  # every model's signature at every taxonomy depth (the sections above are at `level`)
+        str(depth): {
+            str(model): _sized_entry(rows, sizes[sizes["model"] == model])
+            for model, rows in at_level(assignments, depth).groupby("model", sort=True)
+        }
+        for depth in range(1, taxonomy_depth(assignments) + 1)
+    }
     if split_by is not None:
         column = str(split_by.name)
         values = split_by.reindex(table.index).fillna("(none)").astype(str)

@@ -155,3 +155,14 @@ def test_headline_metrics_stay_small() -> None:
     assert set(metrics) == {"level", "models", "datasets", "categories", "significant_differences",
                             "significant_pairwise", "closest_pair_distance", "farthest_pair_distance"}
     assert metrics["farthest_pair_distance"] == 1.0 and metrics["significant_pairwise"] == 2
+
+
+def test_signatures_are_given_at_every_depth() -> None:
+    failures = _failures([("a", "d", "1", 3), ("a", "d", "2", 1)])
+    failures["level_2"] = failures["level_1"].map({"1": "1.1", "2": ""})
+    failures["level_2_name"] = failures["level_2"].map({"1.1": "Sub", "": ""})
+    document = signatures_document(failures, 1)
+    assert set(document["depths"]) == {"1", "2"}
+    assert document["depths"]["1"]["a"]["categories"] == document["models"]["a"]["categories"]
+    deeper = document["depths"]["2"]["a"]["categories"]
+    assert {c["name"]: c["count"] for c in deeper.values()} == {"Sub": 3, "Category 2": 1}  # unsplit counts as itself
