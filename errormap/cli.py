@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_taxonomy_commands(commands)
     add_atlas_commands(commands)
     add_compare_commands(commands)
+    from errormap.estimate_cli import add_estimate_command
+
+    add_estimate_command(commands)
     return parser
 
 

@@ -60,6 +60,24 @@ class OfflineJudgeConfig(Group):
 SECRET_IN_CONFIG = "secret_in_config"
 
 
+class EndpointConfig(Group):
+    """One server of a fleet (`judge.endpoints`): its URL, how many requests it takes at once, its share."""
+
+    base_url: str = Field(min_length=1)
+    max_concurrency: int = Field(ge=1)
+    weight: float = Field(gt=0)
+
+
+class BatchConfig(Group):
+    """`judge.mode: batch`: the OpenAI Batch API (see `errormap.judge.batch`)."""
+
+    poll_interval: float = Field(gt=0)
+    completion_window: str = Field(min_length=1)
+    retry_failed: Literal["batch", "online", "none"]
+    max_followups: int = Field(ge=0)
+    min_requests: int = Field(ge=1)
+
+
 class OpenAIJudgeConfig(Group):
     """An OpenAI-compatible endpoint. No secrets: the key is read from the variable named in `api_key_env`."""
 
@@ -74,6 +92,12 @@ class OpenAIJudgeConfig(Group):
     max_retries: int = Field(ge=0)
     retry_base_delay: float = Field(ge=0)
     retry_max_delay: float = Field(ge=0)
+    mode: Literal["online", "batch"]
+    endpoints: list[EndpointConfig]
+    endpoint_failures: int = Field(ge=1)
+    endpoint_probe_seconds: float = Field(gt=0)
+    batch: BatchConfig
+    max_cost: float | None = Field(ge=0)
     structured_output: Literal["auto", "json_schema", "json_object", "none"]
     http_backend: Literal["auto", "aiohttp", "httpx"]
     seed: int | None
@@ -114,6 +138,7 @@ class TaxonomyConfig(Group):
     min_categories: int = Field(ge=2)
     category_cap: int = Field(ge=2)
     category_ratio: float = Field(gt=0)
+    induction: Literal["sequential", "tree"]
     batch_size: int = Field(ge=1)
     classify_batch_size: int = Field(ge=1)
     rare_share: float = Field(ge=0, lt=1)
@@ -121,6 +146,27 @@ class TaxonomyConfig(Group):
     max_depth: int = Field(ge=1)
     min_coverage: float = Field(ge=0, le=1)
     max_fallback_share: float = Field(ge=0, le=1)
+
+
+class ModelPrice(Group):
+    """What one model costs, per million tokens, as the user states it (errormap makes no price claims)."""
+
+    input: float = Field(ge=0)
+    cached_input: float | None = Field(default=None, ge=0)
+    output: float = Field(ge=0)
+    batch_input: float | None = Field(default=None, ge=0)
+    batch_output: float | None = Field(default=None, ge=0)
+
+
+class CostConfig(Group):
+    """How `errormap estimate` and the `judge.max_cost` guard work out a run's bill (see `errormap.cost`)."""
+
+    prices: dict[str, ModelPrice]
+    tokenizer: str = Field(min_length=1)
+    completion_tokens: dict[str, int | None]
+    default_completion_tokens: int = Field(ge=1)
+    cache_min_prefix_tokens: int = Field(ge=0)
+    latency: float = Field(ge=0)
 
 
 class SamplingConfig(Group):
@@ -165,6 +211,7 @@ class Settings(Group):
     judge: JudgeConfig
     prompts: PromptsConfig
     taxonomy: TaxonomyConfig
+    cost: CostConfig
     sampling: SamplingConfig
     analysis: AnalysisConfig
     stability: StabilityConfig

@@ -29,7 +29,9 @@ def build_judge(config: JudgeConfig, *, prompt_version: str, store_path: Path | 
     """The judge a `judge` config group describes; an LLM judge answers through the store when one is given."""
     if isinstance(config, OfflineJudgeConfig):
         return OfflineJudge(prompt_version=prompt_version)
-    judge = OpenAIJudge(config, prompt_version=prompt_version)
+    from errormap.judge.clients import build_client
+
+    judge = OpenAIJudge(config, prompt_version=prompt_version, client=build_client(config, store_path))
     return CachingJudge(judge, AnswerStore(store_path)) if store_path is not None else judge
 
 

@@ -133,6 +133,9 @@ class RunStats:
             "asked_again_changed_request": self.asked_again,
             "prompt_tokens": self.usage.prompt_tokens,
             "completion_tokens": self.usage.completion_tokens,
+            "cached_prompt_tokens": self.usage.cached_prompt_tokens,
+            "cached_prompt_share": round(self.usage.cached_prompt_tokens / self.usage.prompt_tokens, 6)
+            if self.usage.prompt_tokens else 0.0,
         }
 
 
@@ -239,6 +242,9 @@ async def analyze(
     cases = build_cases(results, failures, k_correct=settings.analysis.k_correct, seed=settings.seed,
                         max_text_chars=settings.judge.max_text_chars)
     try:
+        from errormap.cost.guard import check_budget
+
+        await check_budget(results, failures, settings, judge)  # judge.max_cost: before the first request
         diagnoses, stats = await diagnose_all(cases, judge, on_progress=on_progress)
     finally:
         await judge.aclose()

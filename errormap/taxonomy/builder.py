@@ -126,6 +126,10 @@ class TaxonomyBuilder:
         shuffled = sorted(titles, key=lambda t: order[t.title])
         size = max(1, int(self.params.batch_size))
         batches = [shuffled[i : i + size] for i in range(0, len(shuffled), size)]
+        if self.params.induction == "tree" and len(batches) > 1:  # propose in parallel, merge pairwise (log depth)
+            from errormap.taxonomy.tree import tree_categories
+
+            return await tree_categories(self, batches, parent, limit)
         answer = await self.judge.propose_categories(batches[0], parent=parent, max_categories=limit)
         self._record(answer, "propose", parent)
         categories = sanitise_categories(answer.value.categories, limit)

@@ -27,6 +27,8 @@ from typing import Any
 
 from aiohttp import web
 
+from errormap.testing.batch_api import BatchService
+
 __all__ = [
     "AutoResponder",
     "EchoResponder",
@@ -57,6 +59,7 @@ SCHEMA_TITLES: dict[str, str] = {
 _JSON_DECODER = json.JSONDecoder()
 _JSON_FENCE = re.compile(r"```json[ \t]*\r?\n(.*?)```", re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
+BATCHES = web.AppKey("batches", BatchService)
 
 
 # --------------------------------------------------------------------------- replies
@@ -79,6 +82,8 @@ class Reply:
     error: dict[str, Any] | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    cached_tokens: int | None = None
+    """Prompt tokens reported as read from the prefix cache; None = the server's prefix-cache simulation."""
 
 
 Responder = Callable[[dict[str, Any]], "Reply | Awaitable[Reply]"]
@@ -415,6 +420,52 @@ def _estimate_prompt_tokens(body: dict[str, Any]) -> int:
     return sum(len(_text_of(m.get("content"))) for m in _messages(body)) // 4
 
 
+class PrefixCache:
+    """A provider's prompt cache, simulated: a first message seen before counts as cached tokens (chars/4)."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def cached_tokens(self, body: dict[str, Any]) -> int:
+        messages = _messages(body)
+        if not messages:
+            return 0
+        first = _text_of(messages[0].get("content"))
+        key = hashlib.sha256(first.encode("utf-8")).hexdigest()
+        with self._lock:
+            seen = key in self._seen
+            self._seen.add(key)
+        return len(first) // 4 if seen else 0
+
+
+def completion_payload(body: dict[str, Any], reply: Reply, cache: PrefixCache | None = None) -> dict[str, Any]:
+    """The Chat Completions response body of a 200 reply to ``body``."""
+    prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else _estimate_prompt_tokens(body)
+    completion_tokens = reply.completion_tokens if reply.completion_tokens is not None else len(reply.content or "") // 4
+    cached = reply.cached_tokens if reply.cached_tokens is not None else (cache.cached_tokens(body) if cache else 0)
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", MODEL_IDS[0]),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": reply.content, "refusal": None},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": min(cached, prompt_tokens)},
+        },
+    }
+
+
 def _json_error(status: int, message: str, type_: str = "invalid_request_error") -> web.Response:
     return web.json_response(error_body(message, type_), status=status)
 
@@ -430,6 +481,19 @@ def make_app(
 ) -> web.Application:
     """The aiohttp application. Bodies are appended to ``requests`` when it is given."""
     lock = lock or threading.Lock()
+    prefix_cache = PrefixCache()
+
+    async def batch_answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """One batch line, answered as the chat endpoint would answer it (without its delay)."""
+        try:
+            reply = responder(body)
+            if inspect.isawaitable(reply):
+                reply = await reply
+        except Exception as exc:
+            return 500, error_body(f"responder failed: {type(exc).__name__}: {exc}", "server_error")
+        if reply.status != 200:
+            return reply.status, reply.error if reply.error is not None else error_body(f"HTTP {reply.status}", "server_error")
+        return 200, completion_payload(body, reply, prefix_cache)
 
     async def chat_completions(request: web.Request) -> web.Response:
         try:
@@ -455,30 +519,7 @@ def make_app(
         if reply.status != 200:
             payload = reply.error if reply.error is not None else error_body(f"HTTP {reply.status}", "server_error")
             return web.json_response(payload, status=reply.status, headers=reply.headers)
-        prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else _estimate_prompt_tokens(body)
-        completion_tokens = (
-            reply.completion_tokens if reply.completion_tokens is not None else len(reply.content or "") // 4
-        )
-        payload = {
-            "id": f"chatcmpl-{uuid.uuid4().hex}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": body.get("model", MODEL_IDS[0]),
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": reply.content, "refusal": None},
-                    "finish_reason": "stop",
-                    "logprobs": None,
-                }
-            ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-            },
-        }
-        return web.json_response(payload, headers=reply.headers)
+        return web.json_response(completion_payload(body, reply, prefix_cache), headers=reply.headers)
 
     async def models(request: web.Request) -> web.Response:
         data = [{"id": m, "object": "model", "created": 0, "owned_by": "errormap"} for m in MODEL_IDS]
@@ -499,6 +540,8 @@ def make_app(
     app = web.Application(middlewares=[json_errors], client_max_size=64 * 1024**2)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/models", models)
+    app[BATCHES] = BatchService(batch_answer)
+    app[BATCHES].add_routes(app)
     return app
 
 
@@ -540,6 +583,8 @@ class ScriptedServer:
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
+        self.batches: BatchService | None = None
+        """The files and batches endpoints' state (set once started): `hold()`, `release()`, counters."""
 
     @property
     def base_url(self) -> str:
@@ -593,6 +638,7 @@ class ScriptedServer:
         self._stop = asyncio.Event()
         runner = _runner(make_app(self.responder, self.delay, self.requests, self._lock))
         await runner.setup()
+        self.batches = runner.app[BATCHES]
         try:
             site = web.TCPSite(runner, self.host, self.port, backlog=1024)
             await site.start()

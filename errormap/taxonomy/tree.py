@@ -1,0 +1,69 @@
+"""The tree-reduction induction order (`taxonomy.induction: tree`).
+
+The method's order proposes categories on a first batch of titles and refines them on each further
+batch, one request after another: n batches make a chain of n + 1 dependent requests. The tree order
+proposes on every batch at once, then merges the proposals two by two (a review of both lists
+together: merge what overlaps, keep at most the limit), so the chain is 1 + ceil(log2 n) requests
+deep. With a single batch both orders send the same requests (propose, then review).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from errormap.judge import JudgeError, TitleCount
+from errormap.schemas import CategoryDraft
+
+if TYPE_CHECKING:
+    from errormap.taxonomy.builder import TaxonomyBuilder
+
+log = logging.getLogger(__name__)
+
+
+def interleave(first: list[CategoryDraft], second: list[CategoryDraft]) -> list[CategoryDraft]:
+    """Both lists, alternating, so that a cut at the limit keeps the head of each."""
+    merged: list[CategoryDraft] = []
+    for i in range(max(len(first), len(second))):
+        merged += [c for c in (first[i : i + 1] + second[i : i + 1])]
+    return merged
+
+
+async def tree_categories(
+    builder: "TaxonomyBuilder", batches: list[list[TitleCount]], parent: CategoryDraft | None, limit: int
+) -> list[CategoryDraft]:
+    """Propose on every batch concurrently, then merge pairwise until one list is left."""
+    from errormap.taxonomy.builder import sanitise_categories
+
+    async def propose(batch: list[TitleCount]) -> list[CategoryDraft]:
+        try:
+            answer = await builder.judge.propose_categories(batch, parent=parent, max_categories=limit)
+        except JudgeError as exc:
+            builder.stats.judge_errors += 1
+            log.warning("propose step failed on one batch, leaving it to the others: %s", exc)
+            return []
+        builder._record(answer, "propose", parent)
+        return sanitise_categories(answer.value.categories, limit)
+
+    async def merge(first: list[CategoryDraft], second: list[CategoryDraft]) -> list[CategoryDraft]:
+        both = sanitise_categories(interleave(first, second), 2 * limit)  # the same name twice is one category
+        if not first or not second:
+            return both[:limit]
+        try:
+            answer = await builder.judge.review_categories(both, parent=parent, max_categories=limit)
+        except JudgeError as exc:
+            builder.stats.judge_errors += 1
+            log.warning("merge step failed, keeping both lists cut to the limit: %s", exc)
+            return both[:limit]
+        builder._record(answer, "merge", parent)
+        return sanitise_categories(answer.value.categories, limit) or both[:limit]
+
+    lists = await asyncio.gather(*(propose(b) for b in batches))
+    if not any(lists):
+        raise JudgeError("every propose step failed")
+    while len(lists) > 1:
+        pairs = [merge(lists[i], lists[i + 1]) for i in range(0, len(lists) - 1, 2)]
+        carried = [lists[-1]] if len(lists) % 2 else []
+        lists = [*await asyncio.gather(*pairs), *carried]
+    return lists[0]
