@@ -52,8 +52,17 @@ class ModelsConfig(Group):
     include: list[str] | None
 
 
+class ReferenceErrorConfig(Group):
+    """When the offline judge may call a failure "Possible reference error": strong agreement against the reference."""
+
+    min_models: int = Field(ge=2)
+    min_agreement: float = Field(gt=0.5, le=1)
+    max_reference_share: float = Field(ge=0, lt=1)
+
+
 class OfflineJudgeConfig(Group):
     kind: Literal["offline"]
+    reference_error: ReferenceErrorConfig
     max_text_chars: int = Field(ge=200)
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from errormap.demo import generate_demo
+from errormap.demo import DATASETS, MODELS, assign_kinds, generate_demo
+from errormap.demo.base import rng_for
 from errormap.judge import detectors
 from errormap.judge.detectors import (
     DETECTORS,
@@ -49,6 +50,25 @@ MCQ_PH = (
 ARITH = (
     "Maya buys 3 apples at $18 each and 8 oranges at $5 each. How many dollars does Maya spend in total?\n\n"
     'Solve the problem step by step and finish with "The answer is <number>."'
+)
+MCQ_INLINE = (
+    "Question: Which gas makes up most of the air we breathe?\nOptions: A. Oxygen\nB. Nitrogen\nC. Argon\n"
+    "D. Carbon dioxide\nAnswer with the letter of the correct option."
+)
+SORT = "Sort these words alphabetically: pear apple fig banana"
+TEN_OPTIONS = (
+    "Question: What is 2 to the power of 9?\nOptions: (A) 2 (B) 4 (C) 8 (D) 16 (E) 32 (F) 64 (G) 128 (H) 256 (I) 512 "
+    "(J) 1024\nAnswer with the letter in parentheses."
+)
+FEW_SHOT = (
+    "Question: What is the SI unit of force?\n(A) Joule (B) Newton (C) Watt (D) Pascal\n"
+    "Answer: Let's think step by step. Force is measured in newtons. The answer is (B).\n\n"
+    "Question: What happens to the period of a pendulum if its length grows?\n"
+    "(A) It shrinks (B) It stays the same (C) It grows (D) It vanishes\nAnswer: Let's think step by step."
+)
+RUN_ON = (
+    " A longer pendulum swings more slowly. The answer is (C).\n\nQuestion: What does an ammeter measure?\n"
+    "(A) Voltage (B) Current\nAnswer: Let's think step by step. Current. The answer is (B)."
 )
 PLAIN = "Maya buys 3 apples at $18 each and 8 oranges at $5 each. How many dollars does Maya spend in total?"
 GSM8K = (
@@ -172,9 +192,9 @@ FIRES = [
     ("option-text-no-final", "missing_final_answer", MCQ,
      "Mitochondrion is the main site, because it runs the Krebs cycle.", "C", (),
      "Option text instead of letter", [NOT, ABSENT], ["Mitochondrion is the main site"]),
-    ("option-text-final", "choice_error", MCQ, "Answer: Mitochondrion", "C", (),
+    ("option-text-final", "option_form", MCQ, "Answer: Mitochondrion", "C", (),
      "Option text instead of letter", [NOT, NOT], ["Answer: Mitochondrion"]),
-    ("option-text-starts-with-a", "choice_error", MCQ_BOTTLE, "Answer: A glass bottle", "C", (),
+    ("option-text-starts-with-a", "option_form", MCQ_BOTTLE, "Answer: A glass bottle", "C", (),
      "Option text instead of letter", [NOT, NOT], ["Answer: A glass bottle"]),
     ("answer-buried", "missing_final_answer", ARITH,
      ("Oh, this is a fun one.\n18 * 3 = 54 and 5 * 8 = 40, so 54 + 40 = 94.\n"
@@ -203,50 +223,61 @@ FIRES = [
      "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether.\nA: 72",
      "72", (), "Correct answer graded wrong", [MET], ["A: 72"]),
     ("reference-noise", "reference_noise", MCQ, "Only A fits.\nAnswer: A", "D",
-     ("Answer: A", "Golgi.\nAnswer: A", "Answer: D"), "Possible reference error", [NOT, MET], ["Answer: A"]),
+     ("Answer: A", "Golgi.\nAnswer: A", "Answer: A", "A fits best.\nAnswer: A"), "Possible reference error", [NOT, MET],
+     ["Answer: A"]),
     ("reference-noise-number", "reference_noise", PLAIN, "54 + 40 = 94.\nThe answer is 94.", "18",
-     ("The answer is 94.", "#### 94"), "Possible reference error", [NOT, MET], ["The answer is 94."]),
+     ("The answer is 94.", "#### 94", "A: 94", "54 + 40 = 94\nThe answer is 94."), "Possible reference error", [NOT, MET],
+     ["The answer is 94."]),
     ("number-in-words-right", "number_in_words", PLAIN, "The answer is ninety-four.", "94", (),
      "Number written in words", [NOT, MET], ["The answer is ninety-four."]),
     ("number-in-words-wrong", "number_in_words", PLAIN, "The answer is thirteen.", "94", (),
      "Number written in words", [NOT, NOT], ["The answer is thirteen."]),
     ("rounding", "numeric_error", UNIT, "93.5 × 1.852 = 173.162 km.\nAnswer: 173.2", "173.16", (),
      "Rounding or precision error", [NOT, PART], ["Answer: 173.2"]),
-    ("arithmetic", "numeric_error", PLAIN,
+    ("arithmetic", "arithmetic_error", PLAIN,
      "Step 1: 18 * 3 = 64.\nStep 2: 5 * 8 = 40.\nStep 3: 64 + 40 = 104.\nThe answer is 104.", "94", (),
      "Arithmetic calculation error", [NOT, NOT], ["18 * 3 = 64", "The answer is 104."]),
-    ("arithmetic-gsm8k", "numeric_error", GSM8K,
+    ("arithmetic-gsm8k", "arithmetic_error", GSM8K,
      "Natalia sold 48/2 = <<48/2=25>>25 clips in May.\nNatalia sold 48+25 = <<48+25=73>>73 clips altogether.\nA: 73",
      "72", (), "Arithmetic calculation error", [NOT, NOT], ["48/2=25"]),
-    ("arithmetic-symbols", "numeric_error", PLAIN, "Apples: $18 × 3 = $64.\nOranges: $5 × 8 = $40.\nThe answer is 104.",
+    ("arithmetic-symbols", "arithmetic_error", PLAIN, "Apples: $18 × 3 = $64.\nOranges: $5 × 8 = $40.\nThe answer is 104.",
      "94", (), "Arithmetic calculation error", [NOT, NOT], ["$18 × 3 = $64"]),
     ("correct-value-not-reported", "numeric_error", GSM8K,
      "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether.\nA: 250",
-     "72", (), "Correct value not reported", [MET, NOT], ["A: 250"]),
-    ("intermediate-value", "numeric_error", GSM8K, "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nA: 24", "72", (),
-     "Intermediate value reported as final", [NOT, NOT], ["A: 24"]),
+     "72", (), "Correct value not reported", [NOT, MET], ["A: 250", "72 clips altogether."]),
+    # an answer that a further step would turn into the reference: no rule can tell it from a coincidence
+    ("intermediate-value", None, GSM8K, "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nA: 24", "72", (),
+     UNEXPLAINED_TITLE, [MET, NOT], ["A: 24"]),
     ("magnitude-x10", "numeric_error", UNIT, "Multiply by the conversion factor to get kilometres.\nAnswer: 1731.6",
      "173.16", (), "Unit or magnitude error", [NOT, NOT], ["Answer: 1731.6"]),
     ("magnitude-div100", "numeric_error", UNIT, "Multiply by the conversion factor to get kilometres.\nAnswer: 1.7316",
      "173.16", (), "Unit or magnitude error", [NOT, NOT], ["Answer: 1.7316"]),
-    ("flawed-strategy", "numeric_error", PLAIN, "The total is the price of one apple plus one orange.\nThe answer is 23.",
-     "94", (), "Flawed solution strategy", [NOT, NOT], ["The answer is 23."]),
-    ("invalid-label", "choice_error", MCQ, "None of the listed organelles fits.\nAnswer: E", "C", (),
+    # a wrong plan, a wrong option, a wrong fact: visible, but no rule can say why (an LLM judge can)
+    ("flawed-strategy", None, PLAIN, "The total is the price of one apple plus one orange.\nThe answer is 23.",
+     "94", (), UNEXPLAINED_TITLE, [MET, NOT], ["The answer is 23."]),
+    ("invalid-label", "option_form", MCQ, "None of the listed organelles fits.\nAnswer: E", "C", (),
      "Invalid option label", [NOT, NOT], ["Answer: E"]),
-    ("invalid-label-number", "choice_error", MCQ, "Answer: 42", "C", (), "Invalid option label", [NOT, NOT], ["Answer: 42"]),
-    ("too-many-options", "choice_error", MCQ, "Answer: B and C", "C", (),
-     "Wrong number of options selected", [NOT], ["Answer: B and C"]),
-    ("too-few-options", "choice_error", MCQ, "Answer: C", "AC", (),
-     "Wrong number of options selected", [NOT], ["Answer: C"]),
-    ("wrong-option", "choice_error", MCQ, "Ribosomes make proteins, so they power the cell.\nAnswer: B", "C", (),
-     "Wrong option selected", [NOT], ["Answer: B"]),
-    ("wrong-option-parenthesised", "choice_error", MCQ, "The answer is (D).", "C", (),
-     "Wrong option selected", [NOT], ["The answer is (D)."]),
-    ("missing-element", "text_error", QA, "Water contains hydrogen.\nAnswer: hydrogen", "hydrogen and oxygen", (),
-     "Missing required element", [MET, ABSENT], ["Answer: hydrogen"]),
-    ("factual-recall", "text_error", RIVER, "Without doubt, Paraná.\nAnswer: Paraná", "Amazon", (),
-     "Factual recall error", [NOT], ["Answer: Paraná"]),
-    ("unexplained-non-numeric", None, PLAIN, "Answer: unknown", "94", (), UNEXPLAINED_TITLE, [MET, NOT], ["Answer: unknown"]),
+    ("invalid-label-inline-options", "option_form", MCQ_INLINE, "The answer is (K).", "B", (),
+     "Invalid option label", [NOT, NOT], ["The answer is (K)."]),
+    ("too-many-options", "option_form", MCQ, "Answer: B and C", "C", (),
+     "Wrong number of options selected", [NOT, NOT], ["Answer: B and C"]),
+    ("too-few-options", "option_form", MCQ, "Answer: C", "AC", (),
+     "Wrong number of options selected", [NOT, NOT], ["Answer: C"]),
+    ("none-of-the-options", "option_form", MCQ, "None of them produces ATP.\nSolution: None of the choices are correct.", "C",
+     (), "Chose none of the options", [NOT], ["Solution: None of the choices are correct."]),
+    ("wrong-option", None, MCQ, "Ribosomes make proteins, so they power the cell.\nAnswer: B", "C", (),
+     UNEXPLAINED_TITLE, [MET, NOT], ["Answer: B"]),
+    ("wrong-option-parenthesised", None, MCQ, "The answer is (D).", "C", (),
+     UNEXPLAINED_TITLE, [MET, NOT], ["The answer is (D)."]),
+    ("wrong-option-inline", None, MCQ_INLINE, "(A)", "B", (), UNEXPLAINED_TITLE, [MET, NOT], ["(A)"]),
+    ("missing-element", "list_error", QA, "Water contains hydrogen.\nAnswer: hydrogen", "hydrogen and oxygen", (),
+     "Missing required element", [ABSENT, NOT], ["Answer: hydrogen"]),
+    ("list-out-of-order", "list_error", SORT, "apple banana pear fig", "apple banana fig pear", (),
+     "List items out of order", [NOT], ["apple banana pear fig"]),
+    ("factual-recall", None, RIVER, "Without doubt, Paraná.\nAnswer: Paraná", "Amazon", (),
+     UNEXPLAINED_TITLE, [MET, NOT], ["Answer: Paraná"]),
+    ("answer-unknown", "missing_final_answer", PLAIN, "Answer: unknown", "94", (), "Missing final answer", [ABSENT, NOT],
+     ["Answer: unknown"]),
     ("unexplained-no-reference", None, PLAIN, "Answer: 94", None, (), UNEXPLAINED_TITLE, [MET, NOT], ["Answer: 94"]),
 ]
 
@@ -274,19 +305,15 @@ def test_every_detector_and_title_is_covered() -> None:
     assert titles - {UNEXPLAINED_TITLE} == set(TITLE_FAMILIES)
 
 
-TITLES_TESTED_ELSEWHERE = {"Answered a different quantity"}  # needs correct outputs of other models
+TITLES_TESTED_ELSEWHERE = {"Answer not clearly stated", "Conflicting final answers"}  # both also fire above
 
 
-def test_answer_that_correct_solutions_compute_on_the_way_is_a_different_quantity() -> None:
+def test_a_value_that_correct_solutions_compute_on_the_way_is_not_claimed() -> None:
+    """'Answered a different quantity' was dropped: on real outputs the match was mostly a coincidence."""
     output = "The flock eats 3.5 x 10 = 35 pounds.\nA: 35"
     correct = "Ten ducks eat 3.5 * 10 = 35 pounds a week, so 35 / 7 = 5 pounds a day.\nA: 5"
     case = make_case(output, "5", DUCKS).model_copy(update={"other_correct_outputs": [correct]})
-    diagnosis = diagnose_offline(case)
-    assert diagnosis.error_title == "Answered a different quantity", diagnosis.error_summary
-    assert_well_formed(diagnosis, output)
-    assert [c.evidence for c in diagnosis.criteria][0] == "A: 35"
-    # without that correct solution the same output is only a flawed strategy
-    assert diagnose_offline(make_case(output, "5", DUCKS)).error_title == "Flawed solution strategy"
+    assert diagnose_offline(case).error_title == UNEXPLAINED_TITLE
 
 
 def test_crafted_titles_have_families() -> None:
@@ -361,7 +388,7 @@ NEAR_MISSES = [
     ("english-with-per-de", ARITH, ENGLISH_WITH_FOREIGN_WORDS, "94", (), "Response in wrong language",
      "Correct answer graded wrong"),
     ("english-wrong-value-with-per-de", ARITH, ENGLISH_WITH_FOREIGN_WORDS.replace("94", "95"), "94", (),
-     "Response in wrong language", "Flawed solution strategy"),
+     "Response in wrong language", UNEXPLAINED_TITLE),
     ("spanish-task-spanish-output", SPANISH_TASK,
      "La capital de Francia es París, que es la ciudad más grande del país y la sede del gobierno.\nAnswer: París",
      "París", (), "Response in wrong language", "Correct answer graded wrong"),
@@ -369,39 +396,45 @@ NEAR_MISSES = [
     # truncation
     ("finished-sentence", ARITH, "We need to add the cost of the apples and the oranges together.", "94", (),
      "Truncated response", "Missing final answer"),
-    ("bare-letter", MCQ, "B", "C", (), "Truncated response", "Missing final answer"),
+    ("bare-letter", MCQ, "B", "C", (), "Truncated response", UNEXPLAINED_TITLE),  # B is an answer, a wrong one
     ("bare-letter-parenthesised", MCQ, "(B)", "C", (), "Truncated response", None),
     ("bold-letter", MCQ, "**B**", "C", (), "Truncated response", None),
     ("ends-with-number", PLAIN, "Apples cost 54 and oranges cost 40, so 54 + 40 = 93", "94", (), "Truncated response",
-     "Missing final answer"),
+     "Arithmetic calculation error"),
     ("question", PLAIN, "Should I add the two costs?", "94", (), "Truncated response", "Missing final answer"),
-    ("final-without-period", RIVER, "Answer: Mount Everest", "Amazon", (), "Truncated response", "Factual recall error"),
+    ("final-without-period", RIVER, "Answer: Mount Everest", "Amazon", (), "Truncated response", UNEXPLAINED_TITLE),
     # conflicting answers
     ("same-answer-twice", MCQ, "Answer: B\nWait, let me reconsider that.\nAnswer: B", "C", (),
-     "Conflicting final answers", "Wrong option selected"),
+     "Conflicting final answers", UNEXPLAINED_TITLE),
     ("same-letter-two-forms", MCQ, "Answer: B\nLet me double-check.\nAnswer: (B)", "C", (),
-     "Conflicting final answers", "Wrong option selected"),
+     "Conflicting final answers", UNEXPLAINED_TITLE),
     ("same-number-two-forms", PLAIN, "The answer is $1,200.\n#### 1200", "1300", (), "Conflicting final answers",
      None),
     ("option-lines-are-not-answers", MCQ,
      "A: Golgi apparatus packages proteins\nB: Ribosome makes proteins\nAnswer: C", "C", (),
      "Conflicting final answers", "Correct answer graded wrong"),
     # option text / choice parsing
-    ("letter-is-not-option-text", MCQ, "Answer: D", "C", (), "Option text instead of letter", "Wrong option selected"),
+    ("inline-options-valid-letter", MCQ_INLINE, "(A)", "B", (), "Invalid option label", UNEXPLAINED_TITLE),
+    ("answer-is-letter-i", TEN_OPTIONS, "2^9 = 512. The answer is (I).", "I", (), "Invalid option label",
+     "Correct answer graded wrong"),
+    ("api-let-us-think", MCQ_INLINE, "Answer: Let's think step by step.", "B", (), "Conflicting final answers",
+     "Missing final answer"),
+    ("few-shot-run-on", FEW_SHOT, RUN_ON, "C", (), "Conflicting final answers", "Correct answer graded wrong"),
+    ("letter-is-not-option-text", MCQ, "Answer: D", "C", (), "Option text instead of letter", UNEXPLAINED_TITLE),
     ("short-option-text", MCQ_PH, "Pure water is neutral, with a pH of 7.", "B", (), "Option text instead of letter",
      "Missing final answer"),
     ("a-glass-bottle-not-choice-a", MCQ_BOTTLE, "Answer: A glass bottle", "C", (), "Wrong option selected",
      "Option text instead of letter"),
-    ("choice-prefix-is-valid", MCQ, "Solution: Choice_B", "C", (), "Invalid option label", "Wrong option selected"),
-    ("option-word-is-valid", MCQ, "The answer is Option D.", "C", (), "Invalid option label", "Wrong option selected"),
-    ("lowercase-letter-is-valid", MCQ, "Answer: (d)", "C", (), "Invalid option label", "Wrong option selected"),
+    ("choice-prefix-is-valid", MCQ, "Solution: Choice_B", "C", (), "Invalid option label", UNEXPLAINED_TITLE),
+    ("option-word-is-valid", MCQ, "The answer is Option D.", "C", (), "Invalid option label", UNEXPLAINED_TITLE),
+    ("lowercase-letter-is-valid", MCQ, "Answer: (d)", "C", (), "Invalid option label", UNEXPLAINED_TITLE),
     ("multi-letter-in-any-order", MCQ, "Answer: C and A", "AC", (), "Wrong number of options selected",
      "Correct answer graded wrong"),
     ("option-text-with-multi-reference", MCQ, "Answer: Mitochondrion", "AC", (), "Correct answer graded wrong",
      "Option text instead of letter"),
     # answer not clearly stated vs missing
     ("reference-inside-longer-number", PLAIN, "I computed 15 apples in total, so that is where I would land.", "5", (),
-     "Answer not clearly stated", "Missing final answer"),
+     "Answer not clearly stated", None),
     ("reference-inside-more-decimals", UNIT, "93.5 × 1.852 = 173.162 km.\nRounding to 2", "173.16", (),
      "Answer not clearly stated", None),
     ("letter-inside-words", MCQ, "Both of these are about cellular biology.", "B", (), "Answer not clearly stated",
@@ -425,32 +458,41 @@ NEAR_MISSES = [
      "Correct answer graded wrong"),
     ("no-format-instruction", PLAIN, "54 + 40 = 94.\nFinal answer: 94", "94", (), "Ignored answer format instruction",
      "Correct answer graded wrong"),
-    # reference noise
+    # reference noise: agreement must be strong (conf/judge/offline.yaml): five models, 80%, none for the reference
+    ("four-models-agree", MCQ, "Answer: A", "D", ("Answer: A", "Answer: A", "Answer: A"), "Possible reference error",
+     UNEXPLAINED_TITLE),
+    ("one-gives-the-reference", MCQ, "Answer: A", "D", ("Answer: A", "Answer: A", "Answer: A", "Answer: A", "Answer: D"),
+     "Possible reference error", UNEXPLAINED_TITLE),
     ("one-peer-agrees", MCQ, "Answer: A", "D", ("Answer: A", "Answer: B", "Answer: D"), "Possible reference error",
-     "Wrong option selected"),
-    ("too-few-peers", MCQ, "Answer: A", "D", ("Answer: A",), "Possible reference error", "Wrong option selected"),
+     UNEXPLAINED_TITLE),
+    ("too-few-peers", MCQ, "Answer: A", "D", ("Answer: A",), "Possible reference error", UNEXPLAINED_TITLE),
     ("peers-without-answers", MCQ, "Answer: A", "D", ("I think A.", "Probably A.", "A for sure."),
-     "Possible reference error", "Wrong option selected"),
+     "Possible reference error", UNEXPLAINED_TITLE),
     # numbers
     ("digits-not-words", PLAIN, "The answer is 95.", "94", (), "Number written in words", None),
-    ("words-for-text-reference", RIVER, "Answer: twelve", "Amazon", (), "Number written in words", "Factual recall error"),
+    ("words-for-text-reference", RIVER, "Answer: twelve", "Amazon", (), "Number written in words", UNEXPLAINED_TITLE),
     ("not-close-enough-for-rounding", PLAIN, "The total is the price of both fruits.\nThe answer is 96.", "94", (),
-     "Rounding or precision error", "Flawed solution strategy"),
+     "Rounding or precision error", UNEXPLAINED_TITLE),
     # the reference value stands in the work only because the question gave it: nothing was reached
     ("reference-copied-from-question", EGGS, "Two boxes hold 12 + 2 = 14 eggs. He uses 12, so 14 - 12 = 2 are left.\nA: 2",
      "12", (), "Correct value not reported", None),
     ("gsm8k-correct-step", GSM8K, "She sold 2*3=<<2*3=6>>6 clips.\nA: 6", "72", (), "Arithmetic calculation error",
-     "Flawed solution strategy"),
+     UNEXPLAINED_TITLE),
     # The final value is restated in the work, but no single further step leads to the reference.
     ("restated-answer-not-intermediate", GSM8K, "In May she sold 48 - 10 = 38 clips.\nThe answer is 38.\nA: 38", "72",
-     (), "Intermediate value reported as final", "Flawed solution strategy"),
+     (), "Intermediate value reported as final", UNEXPLAINED_TITLE),
     ("correct-steps-with-separators", PLAIN, "1,200 + 300 = 1,500 and $12 × 3 = $36 and 10 / 4 = 2.5.\nThe answer is 7.",
-     "94", (), "Arithmetic calculation error", "Flawed solution strategy"),
+     "94", (), "Arithmetic calculation error", UNEXPLAINED_TITLE),
     ("decimals-within-tolerance", UNIT, "21.7 × 2.20462 = 47.84 lb.\nAnswer: 47.85", "47.84", (),
      "Arithmetic calculation error", "Rounding or precision error"),
     ("off-by-factor-two", UNIT, "Multiply by the conversion factor to get kilometres.\nAnswer: 346.32", "173.16", (),
-     "Unit or magnitude error", "Flawed solution strategy"),
+     "Unit or magnitude error", UNEXPLAINED_TITLE),
     # text answers
+    ("free-text-reference", "Explain how plants make food.", "- Leaves catch light\n- Roots bring water",
+     "Plants use sunlight, water and carbon dioxide to make sugar in their leaves.", (), "Missing final answer",
+     UNEXPLAINED_TITLE),
+    ("complete-list-is-not-truncated", "Explain how plants make food.", "- Leaves catch light\n- Roots bring water",
+     "Plants use sunlight, water and carbon dioxide to make sugar in their leaves.", (), "Truncated response", None),
     ("all-elements-present", QA, "Answer: hydrogen and oxygen", "hydrogen and oxygen", (), "Missing required element",
      "Correct answer graded wrong"),
     ("elements-in-other-order", QA, "Answer: oxygen and hydrogen", "hydrogen and oxygen", (), "Missing required element",
@@ -576,6 +618,44 @@ def test_demo_borealis_violates_instructions(demo_diagnoses) -> None:
     assert titles.most_common(1)[0][0] in family
 
 
-def test_demo_few_unexplained(demo_diagnoses) -> None:
+DESIGNED = {  # failure kind the demo's models were given -> titles that name it
+    "empty": {"Empty response"},
+    "refusal": {"Refusal to answer", "Unwarranted safety refusal"},
+    "repetition": {"Repetition loop"},
+    "truncated": {"Truncated response"},
+    "conflicting": {"Conflicting final answers"},
+    "option_text": {"Option text instead of letter"},
+    "answer_buried": {"Answer not clearly stated", "Ignored answer format instruction"},
+    "number_in_words": {"Number written in words"},
+    "noisy": {"Possible reference error"},
+    "omission": {"Missing required element"},
+    "arithmetic_slip": {"Arithmetic calculation error", "Unit or magnitude error"},
+    "approximation": {"Rounding or precision error"},
+}
+
+
+@pytest.fixture(scope="module")
+def demo_kinds() -> dict[tuple[str, str, str], str]:
+    """(dataset, example, model) -> the failure kind the demo generator gave it."""
+    kinds = {}
+    for dataset in DATASETS:
+        examples = dataset.build(rng_for(0, dataset.name, "examples"))
+        noisy = {e.example_id for e in examples if e.noisy}
+        for model in MODELS:
+            for example_id, kind in assign_kinds(dataset, examples, model, rng_for(0, dataset.name, model, "plan")).items():
+                kinds[(dataset.name, example_id, model)] = "noisy" if example_id in noisy else kind
+    return kinds
+
+
+def test_demo_designed_failures_get_their_titles(demo_diagnoses, demo_kinds) -> None:
+    """Kinds a rule can see get their title; a wrong choice or a wrong fact is never named, only not explainable."""
+    by_kind: dict[str, Counter[str]] = {}
+    for case, diagnosis in demo_diagnoses:
+        kind = demo_kinds[(case.dataset, case.example_id, case.model)]
+        by_kind.setdefault(kind, Counter())[diagnosis.error_title] += 1
+    for kind, titles in DESIGNED.items():
+        assert _share(by_kind[kind], titles) >= 0.75, (kind, by_kind[kind])
+    assert set(by_kind["wrong_choice"]) == {UNEXPLAINED_TITLE}
+    assert by_kind["wrong_fact"][UNEXPLAINED_TITLE] >= 0.7 * sum(by_kind["wrong_fact"].values())
     unexplained = sum(d.error_title == UNEXPLAINED_TITLE for _, d in demo_diagnoses)
-    assert unexplained < 0.05 * len(demo_diagnoses)
+    assert 0.1 * len(demo_diagnoses) < unexplained < 0.3 * len(demo_diagnoses)

@@ -247,7 +247,11 @@ def test_offline_taxonomy_on_demo_has_two_levels_and_high_coverage(demo_errors: 
     taxonomy, assignments = offline_build(demo_errors)
     assert taxonomy.depth() == 2
     assert len([n for n in taxonomy.nodes if n.depth == 1 and n.kind == "category"]) >= 3
-    assert coverage(taxonomy)["coverage"] >= 0.9
+    shares = coverage(taxonomy)
+    # failures no rule can explain (the demo's wrong choices and facts) are Hard to analyze, never a category
+    unexplained = (demo_errors["error_title"] == "Not explainable offline").mean()
+    assert shares["hard_share"] == pytest.approx(unexplained)
+    assert shares["coverage"] >= 0.9 * (1 - shares["hard_share"])
     check_tree(taxonomy, assignments)
     again, again_assignments = offline_build(demo_errors)
     assert again.model_dump() == taxonomy.model_dump()

@@ -28,7 +28,7 @@ __all__ = [
 def build_judge(config: JudgeConfig, *, prompt_version: str, store_path: Path | None) -> Judge:
     """The judge a `judge` config group describes; an LLM judge answers through the store when one is given."""
     if isinstance(config, OfflineJudgeConfig):
-        return OfflineJudge(prompt_version=prompt_version)
+        return OfflineJudge(prompt_version=prompt_version, config=config)
     from errormap.judge.clients import build_client
 
     judge = OpenAIJudge(config, prompt_version=prompt_version, client=build_client(config, store_path))

@@ -15,7 +15,7 @@ from errormap.judge.clustering import (
     name_clusters,
     nearest_categories,
 )
-from errormap.judge.detectors import TITLE_FAMILIES, UNEXPLAINED_TITLE, diagnose_offline
+from errormap.judge.detectors import TITLE_FAMILIES, UNEXPLAINED_TITLE, ReferenceErrorRule, diagnose_offline
 from errormap.judge.tasks import Task
 from errormap.schemas import (
     GENERIC_CATEGORY_NAMES,
@@ -26,6 +26,7 @@ from errormap.schemas import (
     FailureCase,
     TitleAssignment,
 )
+from errormap.settings import OfflineJudgeConfig
 from errormap.taxonomy.model import HARD_TO_ANALYZE, OTHER
 
 REFINE_MATCH_SIMILARITY = 0.35
@@ -47,11 +48,14 @@ class OfflineJudge:
 
     judge_id = "offline"
 
-    def __init__(self, prompt_version: str = "v1"):
+    def __init__(self, prompt_version: str = "v1", config: OfflineJudgeConfig | None = None):
         self.prompt_version = prompt_version
+        self.reference_rule = (
+            ReferenceErrorRule(**config.reference_error.model_dump()) if config is not None else ReferenceErrorRule.configured()
+        )
 
     def fingerprint(self) -> dict[str, object]:
-        return {"kind": "offline", "rules": 1}
+        return {"kind": "offline", "rules": 2, "reference_error": asdict(self.reference_rule)}
 
     def request_identity(self, task: Task, request: dict[str, Any]) -> object:
         """Everything a rule or the clustering reads: the whole request, peers' outputs included."""

@@ -6,15 +6,17 @@ import re
 from collections import Counter
 
 from errormap.judge.detectors.base import CaseView, Family, emits, make_diagnosis, quote
+from errormap.judge.detectors.task import ANSWER_TASKS
 from errormap.schemas import Criterion, Diagnosis, Verdict
 
 _REFUSAL = re.compile(
     r"(?i)\b(?:i\s*(?:'m|am)\s+(?:sorry|afraid)[^.\n]{0,60}\b(?:can(?:'|no)t|cannot|unable|not able)"
     r"|i\s+(?:can(?:'|no)t|cannot|won't|will not|am unable to|must decline to)\s+"
-    r"(?:help(?!\s+(?:but\b|\w+ing\b))|assist|provide|answer|comply|do that|give)"
+    r"(?:help(?!\s+(?:but\b|\w+ing\b))|assist|provide|answer|comply|do that|give|write|determine)"
     r"|as an ai(?: language model)?,? i (?:can(?:'|no)t|cannot|don't|do not)"
-    r"|i'm not able to (?:help|assist|provide|answer))"
+    r"|i'm not able to (?:help|assist|provide|answer|browse))"
 )
+_HARM = re.compile(r"(?i)\b(safe|harm|danger|polic|ethic|appropriate|medical advice|legal advice|deceive)")
 _STOPWORDS = {
     "en": "the and is of to in that it for with as was on are this be by an which have from".split(),
     "es": "el la los las de que y en un una es por con para del se lo como pero más".split(),
@@ -24,7 +26,13 @@ _STOPWORDS = {
     "it": "il gli di che una è non della sono nel alla questo".split(),
 }
 _LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian"}
-_SENTENCE_END = re.compile(r"[.!?)\]\"'`*]\s*$|\d\s*$|(?:^|\s)\(?[A-J]\)?\s*$")
+# A last word no sentence ends on: the output was cut off mid-sentence.
+_DANGLING = re.compile(
+    r"(?i)(?:\b(?:the|a|an|and|or|of|to|in|is|are|was|were|be|by|with|for|that|which|as|at|from|on|than|so|because|but|if|"
+    r"into|their|its|his|her|these|this|then|we|it|will|would|can|must|should|has|have|had)|[,(\[=+\-*/×:])\s*$"
+)
+_TERMINAL = re.compile(r"[.!?)\]\"'`*]\s*$|\d\s*$|(?:^|\s)\(?[A-J]\)?\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
 def language_scores(text: str) -> Counter[str]:
@@ -59,11 +67,11 @@ def empty_output(view: CaseView) -> Diagnosis | None:
     "Unwarranted safety refusal": Family.REFUSAL,
 })
 def refusal(view: CaseView) -> Diagnosis | None:
-    match = _REFUSAL.search(view.output)
-    if match is None or (view.final is not None and len(view.output) > 600):
+    match = _REFUSAL.search(view.own_output)
+    if match is None or view.final is not None or len(view.own_output) > 600:
         return None
     sentence = view.output[match.start() : match.start() + 160].split("\n")[0]
-    harmful = re.search(r"(?i)\b(safe|harm|danger|polic|ethic|appropriate|medical advice|legal advice)", view.output)
+    harmful = _HARM.search(view.own_output)
     title = "Unwarranted safety refusal" if harmful else "Refusal to answer"
     summary = (
         "The model declined to answer a benign benchmark question"
@@ -82,16 +90,18 @@ def refusal(view: CaseView) -> Diagnosis | None:
 
 @emits({"Repetition loop": Family.INCOMPLETE})
 def repetition_loop(view: CaseView) -> Diagnosis | None:
-    units = [u.strip() for u in re.split(r"(?<=[.!?])\s+|\n+", view.output) if len(u.strip()) >= 12]
+    if view.final is not None or view.task.code:
+        return None
+    text = view.own_output
+    units = [u.strip() for u in re.split(r"(?<=[.!?])\s+|\n+", text) if len(u.strip()) >= 12]
     if len(units) < 4:
         return None
-    counts = Counter(units)
-    unit, repeats = counts.most_common(1)[0]
-    if repeats < 3 or repeats * len(unit) < 0.3 * len(view.output):
+    unit, repeats = Counter(units).most_common(1)[0]
+    if repeats < 3 or repeats * len(unit) < 0.3 * len(text) or units[-1] != unit:
         return None
     return make_diagnosis(
         "Repetition loop",
-        f"The model repeats the same sentence {repeats} times instead of progressing towards an answer.",
+        f"The model repeats the same sentence {repeats} times and stops there, without reaching an answer.",
         [
             Criterion(criterion="Makes progress towards an answer", verdict=Verdict.not_met, evidence=quote(unit)),
             view.answer_criterion(),
@@ -101,17 +111,19 @@ def repetition_loop(view: CaseView) -> Diagnosis | None:
 
 @emits({"Response in wrong language": Family.INSTRUCTION})
 def wrong_language(view: CaseView) -> Diagnosis | None:
-    asked, asked_hits = detect_language(view.case.input_text)
-    answered, answered_hits = detect_language(view.output)
+    asked = view.task.language
+    if asked is None:
+        asked, _ = detect_language(view.case.input_text)
+    answered, answered_hits = detect_language(view.own_output)
     if asked is None or answered is None or asked == answered or answered_hits < 4:
         return None
     sentence = next(
-        (s for s in re.split(r"(?<=[.!?])\s+|\n+", view.output) if detect_language(s)[0] == answered),
-        view.output,
+        (s for s in re.split(r"(?<=[.!?])\s+|\n+", view.own_output) if detect_language(s)[0] == answered),
+        view.own_output,
     )
     return make_diagnosis(
         "Response in wrong language",
-        f"The task is written in {_LANGUAGE_NAMES[asked]} but the model answered in {_LANGUAGE_NAMES[answered]}.",
+        f"The task asks for an answer in {_LANGUAGE_NAMES[asked]} but the model answered in {_LANGUAGE_NAMES[answered]}.",
         [
             Criterion(
                 criterion=f"Answers in {_LANGUAGE_NAMES[asked]}", verdict=Verdict.not_met, evidence=quote(sentence)
@@ -123,17 +135,31 @@ def wrong_language(view: CaseView) -> Diagnosis | None:
 
 @emits({"Truncated response": Family.INCOMPLETE})
 def truncated(view: CaseView) -> Diagnosis | None:
-    if view.final is not None:
+    """Cut off: the last word cannot end a sentence; for tasks that need an answer, also a bare unfinished sentence."""
+    if view.stated_answers or view.task.code:
         return None
-    text = view.output.rstrip()
-    if _SENTENCE_END.search(text):
+    text = view.own_output.rstrip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
         return None
-    tail = text[-80:]
+    last = lines[-1]
+    if re.search(r"(?i)\banswer\s+is\s*:?\s*$", last):
+        return None  # a finished statement with an empty answer, not a cut
+    dangling = (_DANGLING.search(last) is not None and len(last.split()) >= 3) or last.count("(") > last.count(")")
+    unfinished = (
+        view.task.type in ANSWER_TASKS
+        and not view.answers  # a bare short answer ('Blue, red, green') is finished
+        and not _TERMINAL.search(last)
+        and not _LIST_ITEM.match(last)
+        and len(re.findall(r"[^\W\d_]{2,}", last)) >= 3
+    )
+    if not (dangling or unfinished):
+        return None
     return make_diagnosis(
         "Truncated response",
         "The output stops mid-sentence before any final answer is given, as if generation was cut off.",
         [
-            Criterion(criterion="Completes the response", verdict=Verdict.not_met, evidence=quote(tail)),
+            Criterion(criterion="Completes the response", verdict=Verdict.not_met, evidence=quote(text[-80:])),
             view.answer_criterion(),
         ],
     )
