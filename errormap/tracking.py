@@ -316,6 +316,11 @@ class MLflowTracker:
             self._mlflow.MlflowClient().log_artifact(parent.info.run_id, str(path), artifact_path=self._stage_name)
 
 
+def runs_page(experiment_id: str, ui: str = "http://127.0.0.1:5000") -> str:
+    """The MLflow UI's runs table of an experiment (MLflow 3 otherwise opens on its GenAI view)."""
+    return f"{ui}/#/experiments/{experiment_id}/runs?workflowType=machine_learning"
+
+
 def default_tracker(enabled: bool = True, experiment: str = EXPERIMENT) -> Tracker:
     """MLflow, into `experiment`, unless disabled (ERRORMAP_TRACKING=off or tracking.enabled=false)."""
     if not enabled or os.environ.get("ERRORMAP_TRACKING", "").lower() in ("0", "off", "false", "no"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from errormap import artifacts
 from errormap.report import ReportInputs, render_report
 from errormap.stage import log, stage_context
-from errormap.tracking import run_provenance
+from errormap.tracking import run_provenance, runs_page
 
 
 def main() -> None:
@@ -29,6 +29,8 @@ def main() -> None:
         tracker.log_metrics({"report_bytes": path.stat().st_size})
         tracker.log_artifact(path)
         log.info("report written to %s (%.0f kB)", path.resolve(), path.stat().st_size / 1000)
+        if getattr(tracker, "experiment_id", None):
+            log.info("MLflow runs table: %s (after `mlflow ui --backend-store-uri %s`)", runs_page(tracker.experiment_id), tracker.uri)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from errormap.tracking import (
     git_revision,
     parent_run_name,
     parent_run_tags,
+    runs_page,
 )
 
 PARAMS = {"data": {"input_dir": "data/bench/"}, "judge": {"kind": "openai", "model": "gpt-x", "api_key_env": "K"}}
@@ -85,3 +86,7 @@ def test_mlflow_parent_run_is_named_tagged_and_a_partial_rerun_carries_metrics(
     assert parent.data.tags["errormap.judge"] == "openai:gpt-x" and parent.data.tags["errormap.datasets"] == "gsm8k"
     assert parent.data.metrics["prepare.rows"] == 10  # carried from the skipped stage's metrics file
     assert parent.data.metrics["taxonomy.coverage"] == 0.95  # the stage's own value, logged after
+
+
+def test_the_runs_page_link_opens_the_runs_table_not_the_genai_view() -> None:
+    assert runs_page("7") == "http://127.0.0.1:5000/#/experiments/7/runs?workflowType=machine_learning"
