@@ -3,8 +3,10 @@
 Used by tests (in-process, via :class:`ScriptedServer`) and by benchmarks (as a
 subprocess: ``python -m errormap.testing.openai_server --port P --mode auto``).
 
-Endpoints: ``POST /v1/chat/completions`` and ``GET /v1/models``. What the server
-answers is decided by a *responder*: any callable ``(body) -> Reply``.
+Endpoints: ``POST /v1/chat/completions`` and ``GET /v1/models``, plus the files and batches
+endpoints of the Batch API (see :mod:`errormap.testing.batch_api`; batch lines are answered by the
+same responder). What the server answers is decided by a *responder*: any callable ``(body) -> Reply``.
+Usage carries ``prompt_tokens_details.cached_tokens`` from a simulated prefix cache (:class:`PrefixCache`).
 """
 
 from __future__ import annotations
