@@ -8,12 +8,14 @@ from errormap.answers import (
     AnswerKind,
     canonical_answer,
     final_answers,
+    is_number,
     last_answer,
     normalise_choice,
     normalise_text,
     parse_number,
     reference_kind,
     same_answer,
+    says_none_of_options,
 )
 
 
@@ -191,3 +193,86 @@ def test_normalise_text() -> None:
     assert normalise_text("  Hello,   World!\n") == "hello world"
     assert normalise_text("173.16") == "173 16"
     assert normalise_text("...") == ""
+
+
+# --- forms the offline judge used to misread (issue 10) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        ("Answer: The answer is (I).", ["I"]),  # a nested statement: its answer, not the sentence
+        ("A: Let's think step by step. Light bends. The answer is (C).", ["C"]),  # few-shot 'A:' label
+        ("Answer: Let's think step by step.", []),  # the start of a chain of thought is no answer
+        ("Answer: ..", []),
+        ("Solution: The problem is most likely related to Choice_A: Fructose intolerance.", ["A"]),
+        ("Solution: Choice_D: KOH + HClO4", ["D"]),
+        ("Solution: Choice_C (Na2S)", ["C"]),
+        ("Solution: Choice\\_C: 300 nm", ["C"]),
+        ("Solution: Choice B/D", ["Choice B/D"]),
+        ("Solution: Choice A, B, or D (x^2 + y^2 = 1)", ["Choice A, B, or D"]),
+        ("Final verdict: [[A]]", ["A"]),
+        ("### Final answer\n**B**", ["B"]),
+        ("Neutral means pH 7.\n\n$\\boxed{B}$", ["B"]),
+        ("So the answer is 5 + 3 = 8.", ["8"]),
+        ("the right choice is option B.", ["B"]),
+        ("Solution: Choice_A: 1 in 1000, recognizing that this answer is not entirely accurate.", ["A"]),
+        ("Therefore, the correct option is not Choice_A.", []),
+        ("Solution: None of the choices are correct.", ["None of the choices are correct"]),
+        ("Thought 4: So, we need \"}\", \"]\". So the answer is } ]", ["} ]"]),
+        ("Answer: I am not sure", []),  # 'I' here is a pronoun, not option I
+    ],
+)
+def test_final_answers_in_misread_forms(output: str, expected: list[str]) -> None:
+    answers = final_answers(output)
+    assert [a.text for a in answers] == expected
+    for answer in answers:
+        assert answer.text in answer.quote and answer.quote in output
+
+
+@pytest.mark.parametrize(
+    ("output", "firm"),
+    [
+        ("The answer is (B). No wait, it grows, so the answer is (C).", [True, True]),
+        ("If none fits, then the correct answer would be Choice D.", [False]),
+        ("Candidiasis (Choice B) is the most likely cause.", [False]),
+        ("Therefore, the solution is Choice A.", [True]),
+        ("Answer: C", [True]),
+    ],
+)
+def test_an_answer_weighed_in_passing_is_not_firm(output: str, firm: list[bool]) -> None:
+    assert [a.firm for a in final_answers(output)] == firm
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("None of the choices are correct", True),
+        ("The correct answer cannot be determined with the information provided", True),
+        ("The correct answer is not among the choices provided", True),
+        ("No suitable choice provided", True),
+        ("Both responses are equally good", True),
+        ("None of the ions cancel out", False),
+        ("Choice B", False),
+    ],
+)
+def test_says_none_of_options(text: str, expected: bool) -> None:
+    assert says_none_of_options(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [("(K)", "K"), ("Option Z", "Z"), ("Choice_C (Na2S)", "C"), ("Choice_A: Fructose intolerance", "A"), ("K", None)],
+)
+def test_normalise_choice_labels_past_j(answer: str, expected: str | None) -> None:
+    assert normalise_choice(answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "number"),
+    [("1/6", 1 / 6, True), ("-3/4", -0.75, True), ("2, 4, 7, 9", 2.0, False), ("12 kg", 12.0, True), ("none", None, False)],
+)
+def test_fractions_and_whole_numbers(text: str, value: float | None, number: bool) -> None:
+    parsed = parse_number(text)
+    assert (parsed is None and value is None) or parsed == pytest.approx(value)
+    assert is_number(text) is number

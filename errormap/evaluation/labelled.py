@@ -76,7 +76,8 @@ def _real_cases(records: list[dict], realdata: Path) -> dict[str, FailureCase]:
         missing = set(keys) - set(zip(rows["dataset"], rows["example_id"], rows["model"]))
         if missing:
             raise ValueError(f"{len(missing)} labelled cases are not in {realdata / directory}, e.g. {sorted(missing)[0]}")
-        for case in build_cases(marked, rows, k_correct=settings.analysis.k_correct, seed=settings.seed):
+        for case in build_cases(marked, rows, k_correct=settings.analysis.k_correct, seed=settings.seed,
+                                max_text_chars=settings.judge.max_text_chars):
             cases[keys[(case.dataset, case.example_id, case.model)]] = case
     return cases
 

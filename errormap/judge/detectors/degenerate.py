@@ -136,8 +136,8 @@ def wrong_language(view: CaseView) -> Diagnosis | None:
 @emits({"Truncated response": Family.INCOMPLETE})
 def truncated(view: CaseView) -> Diagnosis | None:
     """Cut off: the last word cannot end a sentence; for tasks that need an answer, also a bare unfinished sentence."""
-    if view.stated_answers or view.task.code:
-        return None
+    if view.answers or view.task.code:
+        return None  # an output that ends in an answer (stated, or a bare one) is finished
     text = view.own_output.rstrip()
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
@@ -148,7 +148,6 @@ def truncated(view: CaseView) -> Diagnosis | None:
     dangling = (_DANGLING.search(last) is not None and len(last.split()) >= 3) or last.count("(") > last.count(")")
     unfinished = (
         view.task.type in ANSWER_TASKS
-        and not view.answers  # a bare short answer ('Blue, red, green') is finished
         and not _TERMINAL.search(last)
         and not _LIST_ITEM.match(last)
         and len(re.findall(r"[^\W\d_]{2,}", last)) >= 3

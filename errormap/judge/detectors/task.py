@@ -65,7 +65,9 @@ def parse_options(input_text: str) -> dict[str, str]:
     line, or all stand on one line ('(A) x (B) y'). Only a run of consecutive letters from A counts.
     """
     markers = [
-        (m.start(), m.end(), m.group("paren") or m.group("bare"), bool(m.group("paren"))) for m in _MARKER.finditer(input_text)
+        (m.start(), m.end(), m.group("paren") or m.group("bare"), bool(m.group("paren")))
+        for m in _MARKER.finditer(input_text)
+        if m.group("paren") or _bare_marker_place(input_text, m.start())
     ]
     best: list[tuple[int, int, str, bool]] = []
     run: list[tuple[int, int, str, bool]] = []
@@ -85,6 +87,13 @@ def parse_options(input_text: str) -> dict[str, str]:
         text = input_text[end:stop].split("\n", 1)[0].strip()
         options[letter] = text
     return options
+
+
+def _bare_marker_place(text: str, start: int) -> bool:
+    """A bare 'A.' / 'A)' / 'A:' marks an option at the start of a line or on a line that starts with 'Options:'."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
+    return not before.strip() or re.match(r"\s*(?:Options|Choices|Answer choices)\s*:", before, re.I) is not None
 
 
 def _is_list(reference: str, input_text: str) -> bool:
@@ -119,11 +128,14 @@ def detect_task(input_text: str, reference: str | None) -> TaskInfo:
         return TaskInfo(TaskType.choice, options, language=language)
     if ref and is_number(ref):
         return TaskInfo(TaskType.numeric, language=language)
+    code = _CODE_TASK.search(input_text) is not None
+    if code and re.search(r"\bdef |\breturn\b|[{};]|\n", ref):
+        return TaskInfo(TaskType.free, code=True, language=language)
     if ref and _is_list(ref, input_text):
         return TaskInfo(TaskType.list, ordered=_ORDERED.search(input_text) is not None, language=language)
     if ref and len(ref.split()) <= 8 and not re.search(r"[.!?]\s+\S", ref) and "\n" not in ref:
         return TaskInfo(TaskType.short, language=language)
-    return TaskInfo(TaskType.free, code=_CODE_TASK.search(input_text) is not None, language=language)
+    return TaskInfo(TaskType.free, code=code, language=language)
 
 
 def run_on_start(output: str, input_text: str) -> int | None:
