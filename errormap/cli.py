@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     from errormap.estimate_cli import add_estimate_command
 
     add_estimate_command(commands)
+    from errormap.evaluation.cli import add_evaluate_commands
+
+    add_evaluate_commands(commands)
     return parser
 
 
