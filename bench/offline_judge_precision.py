@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """Precision, recall and support per title of the offline judge on the hand-labelled failures.
 
-Scores the tuning and the held-out part of evaluation/offline_judge/*.jsonl separately (rules are
-tuned on the tuning part only) and writes the figures to evaluation/offline_judge/precision.json,
+Scores each part of evaluation/offline_judge/*.jsonl separately: tuning (rules were tuned on it),
+held_out (never tuned on, but its totals were seen while the rules were developed) and fresh
+(labelled after the rules were frozen, scored once), and writes the figures to
+evaluation/offline_judge/precision.json,
 which the report can read. Real-data cases need ../shared/realdata; without it they are skipped
 (and said so) and nothing is written unless --output is given.
 
@@ -39,7 +41,7 @@ def show(part: str, result: PartScore) -> None:
           f"({result.abstained_correctly} of the {result.labelled_none} labelled none)")
     print(f"  {'title':<36} {'prec':>5} {'recall':>6} {'emitted':>7} {'support':>7}")
     for t in result.titles:
-        flag = "  <- below the bar" if part == "held_out" and t.precision is not None and t.precision < BAR else ""
+        flag = "  <- below the bar" if part != "tuning" and t.precision is not None and t.precision < BAR else ""
         print(f"  {t.title:<36} {_fmt(t.precision):>5} {_fmt(t.recall):>6} {t.emitted:>7} {t.support:>7}{flag}")
 
 

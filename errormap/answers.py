@@ -60,8 +60,11 @@ _NONE_OF = re.compile(
     r"|(?:answer|choice|option|solution)\s+(?:cannot|can't|could\s+not)\s+be\s+(?:determined|chosen|selected)"
     r"|(?:is|are)\s+not\s+(?:given\s+|listed\s+|present\s+)?(?:among|in|one\s+of)\s+the\s+(?:given\s+|provided\s+|listed\s+)?"
     r"(?:choices|options|answers)"
-    r"|(?:both|the\s+two)\s+responses\s+are\s+(?:equally|about\s+as)"
-    r"|no\s+solution\s+can\s+be\s+(?:provided|given|chosen)|unable\s+to\s+select\s+a\s+choice)"
+    r"|(?:both|the\s+two)\s+(?:\w+\s+){0,2}are\s+(?:equally|about\s+as|both)"
+    r"|no\s+solution\s+can\s+be\s+(?:provided|given|chosen)"
+    r"|(?:unable|impossible|not\s+possible)\s+to\s+(?:determine|select|choose|answer)|insufficient\s+information"
+    r"|cannot\s+be\s+answered|not\s+found\s+(?:in|among)\s+the\s+(?:given\s+|provided\s+)?(?:choices|options)"
+    r"|(?:choices|options)\s+(?:provided\s+)?contain\s+an\s+error)"
 )
 
 

@@ -278,6 +278,8 @@ FIRES = [
      UNEXPLAINED_TITLE, [MET, NOT], ["Answer: Paraná"]),
     ("answer-unknown", "missing_final_answer", PLAIN, "Answer: unknown", "94", (), "Missing final answer", [ABSENT, NOT],
      ["Answer: unknown"]),
+    ("start-of-a-chain-of-thought", "missing_final_answer", MCQ_INLINE, "Answer: Let's think step by step.", "B", (),
+     "Missing final answer", [ABSENT, NOT], ["Answer: Let's think step by step."]),
     ("unexplained-no-reference", None, PLAIN, "Answer: 94", None, (), UNEXPLAINED_TITLE, [MET, NOT], ["Answer: 94"]),
 ]
 
@@ -421,8 +423,11 @@ NEAR_MISSES = [
      "Missing final answer"),
     ("few-shot-run-on", FEW_SHOT, RUN_ON, "C", (), "Conflicting final answers", "Correct answer graded wrong"),
     ("letter-is-not-option-text", MCQ, "Answer: D", "C", (), "Option text instead of letter", UNEXPLAINED_TITLE),
+    # one short statement may be a reply in a form no rule reads: no claim that the answer is missing
     ("short-option-text", MCQ_PH, "Pure water is neutral, with a pH of 7.", "B", (), "Option text instead of letter",
-     "Missing final answer"),
+     UNEXPLAINED_TITLE),
+    ("tie-verdict", "Which summary is better?\n\nSummary A: x\nSummary B: y\n\nAnswer A or B.",
+     "Both summaries are about as good.", "A", (), "Missing final answer", None),
     ("a-glass-bottle-not-choice-a", MCQ_BOTTLE, "Answer: A glass bottle", "C", (), "Wrong option selected",
      "Option text instead of letter"),
     ("choice-prefix-is-valid", MCQ, "Solution: Choice_B", "C", (), "Invalid option label", UNEXPLAINED_TITLE),
@@ -438,7 +443,7 @@ NEAR_MISSES = [
     ("reference-inside-more-decimals", UNIT, "93.5 × 1.852 = 173.162 km.\nRounding to 2", "173.16", (),
      "Answer not clearly stated", None),
     ("letter-inside-words", MCQ, "Both of these are about cellular biology.", "B", (), "Answer not clearly stated",
-     "Missing final answer"),
+     UNEXPLAINED_TITLE),
     # refusal
     ("apology-then-answer", QA,
      "I'm sorry for the confusion earlier. Water is made of hydrogen and oxygen.\nAnswer: hydrogen and oxygen",

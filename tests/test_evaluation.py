@@ -12,7 +12,7 @@ import pytest
 from errormap.evaluation.annotations import load_annotated, locate, split_steps, step_at
 from errormap.evaluation.cli import main as evaluate_main
 from errormap.evaluation.first_error import agreement, claimed_correct, claimed_step
-from errormap.evaluation.labelled import NONE, LabelledCase, load_labelled
+from errormap.evaluation.labelled import NONE, PARTS, LabelledCase, load_labelled
 from errormap.evaluation.precision import score
 from errormap.judge.detectors import UNEXPLAINED_TITLE
 from errormap.schemas import FailureCase
@@ -204,18 +204,19 @@ def test_score_counts_titles_and_abstentions() -> None:
 def test_labelled_set_without_the_real_data(tmp_path: Path) -> None:
     labelled, skipped = load_labelled(realdata=tmp_path / "absent")
     assert skipped >= 200 and len(labelled) >= 100
-    assert {c.part for c in labelled} == {"tuning", "held_out"}
+    assert {c.part for c in labelled} == set(PARTS)
     assert all(c.case.output_text is not None and c.label for c in labelled)
 
 
 @pytest.mark.realdata
-def test_labelled_set_has_300_failures_and_every_emitted_title_meets_the_bar_on_held_out(realdata: Path) -> None:
+def test_labelled_set_has_300_failures_and_every_emitted_title_meets_the_bar(realdata: Path) -> None:
     from errormap.evaluation.precision import diagnose_labelled
     from errormap.judge.detectors import diagnose_offline
 
     labelled, skipped = load_labelled(realdata=realdata)
     assert skipped == 0 and len(labelled) >= 300
     titles = {k: d.error_title for k, d in diagnose_labelled(labelled, diagnose_offline).items()}
-    held_out = score([c for c in labelled if c.part == "held_out"], titles, UNEXPLAINED_TITLE)
-    low = {t.title: t.precision for t in held_out.titles if t.precision is not None and t.precision < 0.9}
-    assert not low, low
+    for part in ("held_out", "fresh"):
+        result = score([c for c in labelled if c.part == part], titles, UNEXPLAINED_TITLE)
+        low = {t.title: t.precision for t in result.titles if t.precision is not None and t.precision < 0.9}
+        assert not low, (part, low)

@@ -14,7 +14,7 @@ from pathlib import Path
 from errormap.schemas import FailureCase
 
 NONE = "none"
-PARTS = ("tuning", "held_out")
+PARTS = ("tuning", "held_out", "fresh")
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "evaluation" / "offline_judge"
 
 

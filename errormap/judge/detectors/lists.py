@@ -52,11 +52,15 @@ def item_positions(view: CaseView) -> tuple[list[str], list[int | None], str]:
 
 
 def list_matches(view: CaseView) -> bool:
-    """Whether the answer has every required item (in the reference's order when the order matters)."""
+    """Whether the answer has every required item in the reference's order.
+
+    Another order is never called a match: whether the order matters is not always said in words
+    the rules read ('from the Sun outwards'), so such an answer is left unexplained instead.
+    """
     items, positions, _ = item_positions(view)
     if len(items) < 2 or any(p is None for p in positions):
         return False
-    return not view.task.ordered or positions == sorted(positions)  # type: ignore[type-var]
+    return positions == sorted(positions)  # type: ignore[type-var]
 
 
 @emits({

@@ -55,6 +55,14 @@ def _reference_stated_near_end(view: CaseView) -> str | None:
     return None
 
 
+def _could_be_a_reply(text: str) -> bool:
+    """One short declarative sentence ('Both summaries are equally faithful.'): not a start, a label or a question."""
+    text = text.strip()
+    if len(re.split(r"(?<=[.!?])\s+", text)) > 1 or len(text.split()) > 12 or text.endswith("?"):
+        return False
+    return re.match(r"(?i)\W*(?:let'?s|let us|i|we|first|answer|final answer|solution)\b", text) is None
+
+
 def _may_hold_answer(view: CaseView, line: str) -> bool:
     """Whether the last line may state an answer in a form the rules do not read (then no claim is made)."""
     if view.task.type in (TaskType.choice, TaskType.preference):
@@ -99,6 +107,8 @@ def missing_final_answer(view: CaseView) -> Diagnosis | None:
                     view.answer_criterion(),
                 ],
             )
+    if _could_be_a_reply(view.own_output):
+        return None  # one short statement is a reply of some kind, not a discussion that never concludes
     return make_diagnosis(
         "Missing final answer",
         "The output discusses the task but ends without an explicit final answer.",
