@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,8 @@ PARAMS_HEADER = (
     "# Generated from conf/ by `errormap config compose`; do not edit by hand.\n"
     "# `dvc exp run -S judge=openai` recomposes it; `dvc repro` reads it as it is.\n"
 )
+OVERRIDES_LINE = "# overrides: "  # the Hydra overrides it was composed with, as JSON: every stage recomposes with them
+EXPERIMENT_ENV = ("DVC_EXP_BASELINE_REV", "DVC_EXP_NAME")  # set by `dvc exp run`, which composes params.yaml itself
 
 
 def compose(conf_dir: Path | str = CONF_DIR, overrides: Sequence[str] = (), config_name: str = CONFIG_NAME) -> dict[str, Any]:
@@ -28,14 +33,67 @@ def compose(conf_dir: Path | str = CONF_DIR, overrides: Sequence[str] = (), conf
     return OmegaConf.to_container(config, resolve=True)  # type: ignore[return-value]
 
 
-def dump_params(config: dict[str, Any]) -> str:
-    return PARAMS_HEADER + yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
+def dump_params(config: dict[str, Any], overrides: Sequence[str] = ()) -> str:
+    recorded = f"{OVERRIDES_LINE}{json.dumps(list(overrides))}\n"
+    return PARAMS_HEADER + recorded + yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
 
 
-def write_params(config: dict[str, Any], path: Path | str = PARAMS_FILE) -> Path:
+def write_params(config: dict[str, Any], path: Path | str = PARAMS_FILE, overrides: Sequence[str] = ()) -> Path:
     path = Path(path)
-    path.write_text(dump_params(config))
+    path.write_text(dump_params(config, overrides))
     return path
+
+
+def recorded_overrides(path: Path | str = PARAMS_FILE) -> list[str] | None:
+    """The overrides `errormap config compose` wrote into params.yaml's header; None when it did not write the file.
+
+    A params.yaml without the header was composed by `dvc exp run` (with overrides it does not record) or by hand.
+    """
+    header = []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if not line.startswith("#"):
+                break
+            header.append(line)
+    for line in header:
+        if line.startswith(OVERRIDES_LINE):
+            return [str(o) for o in json.loads(line[len(OVERRIDES_LINE) :])]
+    return [] if header and PARAMS_HEADER.startswith(header[0]) else None  # composed before overrides were recorded
+
+
+def _differences(found: Any, wanted: Any, key: str = "") -> list[str]:
+    if isinstance(found, dict) and isinstance(wanted, dict):
+        keys = list(dict.fromkeys([*wanted, *found]))
+        return [d for k in keys for d in _differences(found.get(k, "(missing)"), wanted.get(k, "(missing)"), f"{key}{k}.")]
+    return [] if found == wanted else [f"{key.rstrip('.')}: {found!r} in params.yaml, {wanted!r} from conf/"]
+
+
+def stale_params(path: Path | str = PARAMS_FILE, conf_dir: Path | str | None = None) -> str | None:
+    """Why params.yaml is not what conf/ composes to, or None when it is.
+
+    - Inside `dvc exp run` it is fresh: DVC has just composed it from conf/ with its `-S` overrides.
+    - Written by `errormap config compose`: conf/ recomposed with the overrides recorded in its header must equal it.
+    - Written by an earlier `dvc exp run`, whose overrides are not recorded: no file of conf/ may be newer than it.
+    Not checked where there is no conf/ next to params.yaml.
+    """
+    path = Path(path)
+    conf = Path(conf_dir) if conf_dir is not None else path.resolve().parent / CONF_DIR
+    if any(os.environ.get(name) for name in EXPERIMENT_ENV) or not conf.is_dir():
+        return None
+    overrides = recorded_overrides(path)
+    if overrides is None:
+        written = path.stat().st_mtime_ns
+        newer = sorted(str(f.relative_to(conf.parent)) for f in conf.rglob("*") if f.is_file() and f.stat().st_mtime_ns > written)
+        if not newer:
+            return None
+        shown = f"{', '.join(newer[:3])} changed after {path.name} was written"
+        return f"{path.name} is out of date with conf/ ({shown}): run `errormap config compose`, or use `dvc exp run`"
+    differences = _differences(load_params(path), compose(conf, overrides))
+    if not differences:
+        return None
+    shown = "; ".join(differences[:3]) + (f"; and {len(differences) - 3} more" if len(differences) > 3 else "")
+    command = shlex.join(["errormap", "config", "compose", *overrides])
+    return f"{path.name} is out of date with conf/ ({shown}): run `{command}`, or use `dvc exp run`"
 
 
 def load_params(path: Path | str = PARAMS_FILE) -> dict[str, Any]:

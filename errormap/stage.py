@@ -11,8 +11,9 @@ from pathlib import Path
 
 from rich.logging import RichHandler
 
+from errormap.config import stale_params
 from errormap.console import console
-from errormap.errors import UserError
+from errormap.errors import StageError, UserError
 from errormap.settings import PARAMS_FILE, Settings, load_settings
 from errormap.tracking import Tracker, default_tracker, repository_root
 
@@ -42,6 +43,9 @@ def stage_context(name: str, params_path: str = PARAMS_FILE) -> Iterator[tuple[S
     setup_logging()
     try:
         settings = load_settings(params_path)
+        stale = stale_params(params_path)  # conf/ edited since params.yaml was composed: not silently the old one
+        if stale:
+            raise StageError(stale)
         tracker = default_tracker(settings.tracking.enabled, settings.tracking.experiment)
         with tracker.stage(name, settings.model_dump(mode="json")):
             yield settings, tracker

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from errormap.mlflow_names import MAPPING_FILE, KeyMap
+from errormap.orphan_runs import close_orphans, process_tags
 from errormap.secrets import SECRET_KEY, SECRET_VALUE
 
 log = logging.getLogger(__name__)
@@ -274,10 +275,14 @@ class MLflowTracker:
 
     @contextmanager
     def stage(self, name: str, params: Mapping[str, Any]) -> Iterator["MLflowTracker"]:
+        for run_id in close_orphans(self._mlflow.MlflowClient(), self.experiment_id):  # left RUNNING by a kill -9
+            log.info("MLflow: run %s was left running by a stopped process; marked KILLED", run_id)
         parent_id = self._parent_for(name, params)
         self._stage_name = name
+        owner = process_tags()
         with self._mlflow.start_run(run_id=parent_id, experiment_id=self.experiment_id):
-            with self._mlflow.start_run(run_name=name, nested=True, experiment_id=self.experiment_id):
+            self._mlflow.set_tags(owner)
+            with self._mlflow.start_run(run_name=name, nested=True, experiment_id=self.experiment_id, tags=owner):
                 self._mlflow.log_params({k: str(v)[:MAX_PARAM_LENGTH] for k, v in self._keys.convert(redact(params)).items()})
                 yield self
                 self._log_key_map(parent_id)
