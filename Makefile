@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
+# Offline means offline: no MLflow telemetry, no DVC analytics or update check (also off in .dvc/config and
+# errormap/tracking.py, for `dvc repro` run without make).
+export MLFLOW_DISABLE_TELEMETRY := true
+export DVC_NO_ANALYTICS := 1
 
 .PHONY: setup demo test test-fast bench bench-report browser clean-outputs
 

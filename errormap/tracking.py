@@ -24,6 +24,9 @@ from errormap.orphan_runs import close_orphans, process_tags
 from errormap.secrets import SECRET_KEY, SECRET_VALUE
 
 log = logging.getLogger(__name__)
+# errormap promises no network unless a remote judge or tracking server is configured: MLflow's usage
+# telemetry (read once, when mlflow is imported) stays off unless the user turns it on explicitly.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 MAX_PARAM_LENGTH = 500
 EXPERIMENT = "errormap"
