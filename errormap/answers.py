@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -185,22 +186,38 @@ def bare_answer(output: str) -> FinalAnswer | None:
     return FinalAnswer(answer, text, output.find(text))
 
 
+QUOTE_CONTEXT = 200  # characters of the answer's line kept on each side in a quote: memory stays linear
+
+
 def _quote_line(output: str, start: int, end: int) -> str:
-    line_start = output.rfind("\n", 0, start) + 1
-    line_end = output.find("\n", end)
-    return output[line_start : line_end if line_end != -1 else len(output)].strip()
+    line_start = max(output.rfind("\n", max(0, start - QUOTE_CONTEXT), start) + 1, start - QUOTE_CONTEXT)
+    line_end = output.find("\n", end, end + QUOTE_CONTEXT)
+    return output[line_start : line_end if line_end != -1 else min(len(output), end + QUOTE_CONTEXT)].strip()
 
 
 def final_answers(output: str) -> list[FinalAnswer]:
-    """Every explicit final-answer statement in an output, in order of appearance."""
+    """Every explicit final-answer statement in an output, in order of appearance.
+
+    Linear in the output's size: quotes are cut around the answer, and overlaps are found by bisection.
+    """
     found: list[tuple[int, int, FinalAnswer]] = []
+    starts: list[int] = []  # the spans taken so far, sorted by start (they do not overlap)
+    ends: list[int] = []
 
     def add(text: str | None, start: int, end: int, firm: bool = True) -> None:
-        if not text or any(s <= start < e or start <= s < end for s, e, _ in found):
+        if not text:
+            return
+        at_or_after = bisect.bisect_left(starts, start)
+        if at_or_after < len(starts) and starts[at_or_after] < end:
+            return
+        if at_or_after and ends[at_or_after - 1] > start:
             return
         at = output.find(text, start, max(end, start + len(text)))
         start = at if at != -1 else start
         found.append((start, end, FinalAnswer(text, _quote_line(output, start, end), start, firm)))
+        index = bisect.bisect_left(starts, start)
+        starts.insert(index, start)
+        ends.insert(index, end)
 
     for match in _LABEL_LINE.finditer(output):
         add(_clean(match.group("ans"), match.group("label")), match.start("ans"), max(match.end("ans"), match.start("ans") + 1))

@@ -200,3 +200,30 @@ def test_a_judge_error_is_still_a_row_not_a_stop() -> None:
         frame, stats = diagnose(judge_for(server.base_url, max_retries=1, max_concurrency=1), count=5)
     assert stats.failed == 5 and frame["error"].str.contains("HTTP 500").all()
     assert isinstance(JudgeError("x"), Exception)
+
+
+def test_the_analyze_stage_stops_with_one_line_naming_the_cause_and_url(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import runpy
+    import shutil
+
+    from errormap import stage as stage_module
+    from errormap.config import compose, write_params
+    from errormap.tracking import MemoryTracker
+    from tests.conftest import REPO
+
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    shutil.copytree(REPO / "data" / "demo", tmp_path / "data" / "demo")
+    write_params(compose(REPO / "conf", ["judge=openai", f"judge.base_url={url}", "judge.api_key_env=null"]),
+                 tmp_path / "params.yaml")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(stage_module, "default_tracker", lambda *args, **kwargs: MemoryTracker())
+    runpy.run_path(str(REPO / "stages" / "prepare.py"), run_name="__main__")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_path(str(REPO / "stages" / "analyze.py"), run_name="__main__")
+    err = " ".join(capsys.readouterr().err.split())
+    assert stopped.value.code == 1 and "Traceback" not in err
+    assert f"errormap analyze failed: the judge at {url} is unusable: connection refused" in err
+    assert "max_failed_share" not in err
