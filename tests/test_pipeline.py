@@ -99,7 +99,8 @@ def test_exp_run_with_openai_judge_and_adding_a_model(repo_copy: Path) -> None:
         for path in [repo_copy / "mlflow.db", repo_copy / "params.yaml"]:
             assert SECRET.encode() not in path.read_bytes()
 
-        # one more model's results: only that model's failures go to the judge
+        # one more model's results: its failures go to the judge, plus the failures it joins as a peer
+        peers_before = dict(zip(diagnoses["failure_id"], diagnoses["reference_models"]))
         demo = pd.read_csv(repo_copy / "data/demo/arith_word.csv", keep_default_na=False)
         newcomer = demo[demo["model"] == "atlas-7b"].assign(model="newcomer-1b", dataset="arith_word")
         newcomer.to_csv(repo_copy / "data/demo/newcomer.csv", index=False)
@@ -109,7 +110,14 @@ def test_exp_run_with_openai_judge_and_adding_a_model(repo_copy: Path) -> None:
             r for r in server.requests[before:] if r["response_format"]["json_schema"]["name"] == "diagnosis"
         ]
         failures = pd.read_parquet(repo_copy / "data/prepared/failures.parquet")
-    assert len(new_diagnoses) == int((failures["model"] == "newcomer-1b").sum()) > 0
+        after = pd.read_parquet(repo_copy / "data/analysis/diagnoses.parquet")
+        metrics = json.loads((repo_copy / "metrics/analyze.json").read_text())
+    own = int((failures["model"] == "newcomer-1b").sum())
+    changed = sum(peers_before[f] != peers for f, peers in zip(after["failure_id"], after["reference_models"])
+                  if f in peers_before)
+    assert own > 0 and changed < len(peers_before) / 2
+    assert len(new_diagnoses) == own + changed
+    assert (metrics["asked_new"], metrics["asked_again_changed_request"]) == (own, changed)
 
 
 @pytest.mark.slow
