@@ -33,14 +33,16 @@ class ClassifiesNothing(AutoResponder):
 
 def test_check_quality_passes_a_good_taxonomy_and_names_every_shortfall() -> None:
     config = default_settings().taxonomy
-    good = {"coverage": 0.95, "other_share": 0.05, "hard_share": 0.0, "fallback_share": 0.0,
+    good = {"coverage": 0.95, "diagnosed_coverage": 0.95, "other_share": 0.05, "hard_share": 0.0, "fallback_share": 0.0,
             "classification_fallbacks": 0, "titles_classified": 40, "judge_errors": 0}
     check_quality(good, config, "t.json")
-    bad = {**good, "coverage": 0.10, "other_share": 0.898, "fallback_share": 0.925, "classification_fallbacks": 37}
+    bad = {**good, "coverage": 0.10, "diagnosed_coverage": 0.10, "other_share": 0.898, "fallback_share": 0.925,
+           "classification_fallbacks": 37}
     with pytest.raises(StageError) as raised:
         check_quality(bad, config, "t.json")
     message = str(raised.value)
-    assert "coverage 0.10 is below taxonomy.min_coverage 0.8" in message and "Other 89.8%" in message
+    assert "coverage 0.10 of the diagnosed failures is below taxonomy.min_coverage 0.8" in message
+    assert "Other 89.8%" in message
     assert "37 of 40 titles (92.5%)" in message and "taxonomy.max_fallback_share 0.1" in message
     assert "-S taxonomy.min_coverage=" in message
 
@@ -69,3 +71,11 @@ def test_taxonomy_stage_exits_non_zero_on_a_judge_that_classifies_nothing(
     assert "is below taxonomy.min_coverage" in message and "fell back to Other" in message
     assert (tmp_path / artifacts.TAXONOMY.path).exists()  # written for inspection; DVC does not record it as done
     print(message)
+
+
+def test_failures_no_judge_could_diagnose_do_not_fail_the_gate() -> None:
+    """Hard to analyze (the offline judge abstained) is reported, not held against the taxonomy."""
+    config = default_settings().taxonomy
+    abstaining = {"coverage": 0.05, "diagnosed_coverage": 0.95, "other_share": 0.0025, "hard_share": 0.9475,
+                  "fallback_share": 0.0, "classification_fallbacks": 0, "titles_classified": 12, "judge_errors": 0}
+    check_quality(abstaining, config, "t.json")

@@ -24,7 +24,7 @@ ADDED = "drift-3b"
 
 
 def _settings(base_url: str) -> Settings:
-    overrides = ["judge=openai", "judge.model=deterministic", f"judge.base_url={base_url}", "judge.api_key_env=null",
+    overrides = ["judge=openai", "judge.model=errormap-test-judge", f"judge.base_url={base_url}", "judge.api_key_env=null",
                  "judge.retry_base_delay=0.01", "judge.max_concurrency=16"]
     return validate(compose(REPO / "conf", overrides))
 
@@ -35,7 +35,7 @@ def _run(settings: Settings, input_dir: Path, store: Path, out: Path) -> dict:
     prepared = prepare(settings, input_dir)
     analysis = asyncio.run(analyze(prepared.results, prepared.failures, settings, judge()))
     taxonomy = asyncio.run(build_taxonomy(analysis.diagnoses, settings, judge()))
-    signatures = compute_signatures(taxonomy.assignments, settings)
+    signatures = compute_signatures(taxonomy.assignments, prepared.results, settings)
     artifacts.DIAGNOSES.write(analysis.diagnoses, out)
     artifacts.TAXONOMY.write(taxonomy.taxonomy, out)
     artifacts.ASSIGNMENTS.write(taxonomy.assignments, out)

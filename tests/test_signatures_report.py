@@ -155,8 +155,8 @@ def test_charts_and_tables_agree_on_every_label() -> None:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ({"taxonomy_metrics": {"coverage": 0.5, "fallback_share": 0.0}}, "below taxonomy.min_coverage"),
-        ({"taxonomy_metrics": {"coverage": 1.0, "fallback_share": 0.4}}, "taxonomy.max_fallback_share"),
+        ({"taxonomy_metrics": {"diagnosed_coverage": 0.5, "fallback_share": 0.0}}, "below taxonomy.min_coverage"),
+        ({"taxonomy_metrics": {"diagnosed_coverage": 1.0, "fallback_share": 0.4}}, "taxonomy.max_fallback_share"),
         ({"stability_metrics": {"adjusted_rand_index": 0.08, "seeds": [1, 2]}}, "stability.min_adjusted_rand"),
         ("failed", "analysis.max_failed_share"),
     ],

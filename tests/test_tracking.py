@@ -114,7 +114,7 @@ def test_every_stage_logs_to_a_replaced_tracker(tmp_path: Path, monkeypatch: pyt
     assert all(run["status"] == "FINISHED" for run in tracker.runs)
     by_stage = {run["stage"]: run for run in tracker.runs}
     assert by_stage["prepare"]["metrics"]["failures"] == by_stage["analyze"]["metrics"]["failures_analysed"] > 0
-    assert by_stage["taxonomy"]["metrics"]["coverage"] >= 0.9
+    assert by_stage["taxonomy"]["metrics"]["diagnosed_coverage"] >= 0.9
     assert "data/taxonomy/taxonomy.json" in by_stage["taxonomy"]["artifacts"]
     assert any(a.endswith("report.html") for a in by_stage["report"]["artifacts"])
     assert not (tmp_path / "mlflow.db").exists()

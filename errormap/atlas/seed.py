@@ -33,7 +33,7 @@ _CATEGORIES: list[tuple[str, str, str, list[str]]] = [
      "wanted, drops or invents a constraint, or selects the wrong number of options. The work can be sound "
      "for the question it believed it saw.",
      ["Answered a different quantity", "Wrong number of options selected", "Misread question constraints",
-      "Ignored a stated condition", "Misunderstood the task"]),
+      "Ignored a stated condition", "Misunderstood the task", "List items out of order"]),
     ("3", "Logical Reasoning Error",
      "The steps do not support the conclusion: a wrong solution strategy, an invalid inference, a contradiction "
      "or a missed case in the argument leads to a wrong answer even where facts and arithmetic are right.",

@@ -47,12 +47,18 @@ def failed_share(diagnoses: pd.DataFrame) -> tuple[int, float]:
 def quality_warnings(inputs: ReportInputs) -> list[str]:
     """One sentence per quality figure past its configured threshold (empty when the run looks sound)."""
     params, warnings = inputs.params, []
-    cover = inputs.taxonomy_metrics.get("coverage", coverage(inputs.taxonomy)["coverage"])
+    shares = coverage(inputs.taxonomy)
+    cover = inputs.taxonomy_metrics.get("diagnosed_coverage", shares["diagnosed_coverage"])
     min_coverage = _param(params, "taxonomy.min_coverage")
     if min_coverage is not None and cover < min_coverage:
         warnings.append(
-            f"Taxonomy coverage is {cover:.0%}, below taxonomy.min_coverage ({min_coverage:.0%}): "
-            "many failures are in Other or Hard to analyze, so the categories describe only part of them."
+            f"Taxonomy coverage is {cover:.0%} of the diagnosed failures, below taxonomy.min_coverage "
+            f"({min_coverage:.0%}): many failures are in Other, so the categories describe only part of them."
+        )
+    if shares["hard_share"] >= 0.5:
+        warnings.append(
+            f"{shares['hard_share']:.0%} of the failures are Hard to analyze: the judge failed on them or, with the "
+            "offline judge, no rule could explain them. An LLM judge (judge=openai) is needed to diagnose them."
         )
     fallback, max_fallback = inputs.taxonomy_metrics.get("fallback_share"), _param(params, "taxonomy.max_fallback_share")
     if fallback is not None and max_fallback is not None and fallback > max_fallback:

@@ -56,10 +56,11 @@ def release_metrics(taxonomy: Taxonomy) -> dict[str, Any]:
 def check_quality(metrics: dict[str, Any], config: TaxonomyConfig, where: str) -> None:
     """StageError when the taxonomy is too weak to build signatures on: coverage or classification fell short."""
     problems = []
-    if metrics["coverage"] < config.min_coverage:
+    if metrics["diagnosed_coverage"] < config.min_coverage:
         problems.append(
-            f"coverage {metrics['coverage']:.2f} is below taxonomy.min_coverage {config.min_coverage} "
-            f"(Other {metrics['other_share']:.1%}, Hard to analyze {metrics['hard_share']:.1%})"
+            f"coverage {metrics['diagnosed_coverage']:.2f} of the diagnosed failures is below taxonomy.min_coverage "
+            f"{config.min_coverage} (Other {metrics['other_share']:.1%} of all failures; Hard to analyze, "
+            f"which has no usable diagnosis, {metrics['hard_share']:.1%})"
         )
     if metrics["fallback_share"] > config.max_fallback_share:
         problems.append(

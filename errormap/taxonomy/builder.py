@@ -307,6 +307,7 @@ def taxonomy_metrics(taxonomy: Taxonomy, stats: BuildStats) -> dict[str, object]
         "depth": taxonomy.depth(),
         "categories_per_level": per_level,
         "coverage": round(shares["coverage"], 6),
+        "diagnosed_coverage": round(shares["diagnosed_coverage"], 6),
         "other_share": round(shares["other_share"], 6),
         "hard_share": round(shares["hard_share"], 6),
         "judge_requests": stats.requests,

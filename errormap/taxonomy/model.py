@@ -126,12 +126,23 @@ def assignments_table(taxonomy: Taxonomy, nodes: list[TreeNode], errors: pd.Data
 
 
 def coverage(taxonomy: Taxonomy) -> dict[str, float]:
-    """Shares of all failures placed in a real top-level category, in Other, and in Hard to analyze."""
+    """Shares of all failures placed in a real top-level category, in Other, and in Hard to analyze.
+
+    `diagnosed_coverage` leaves out Hard to analyze (no usable diagnosis: the judge failed or, for
+    the offline judge, no rule could explain it): of the failures the judge did diagnose, the share
+    the taxonomy places in a named category. It is what the taxonomy is answerable for.
+    """
     total = taxonomy.total_failures or 1
     top = taxonomy.children(ROOT_ID)
     placed = sum(n.count for n in top if n.kind == "category")
     other = sum(n.count for n in top if n.kind == "other")
     hard = sum(n.count for n in top if n.kind == "hard")
-    return {"coverage": placed / total, "other_share": other / total, "hard_share": hard / total}
+    diagnosed = placed + other
+    return {
+        "coverage": placed / total,
+        "diagnosed_coverage": placed / diagnosed if diagnosed else 0.0,
+        "other_share": other / total,
+        "hard_share": hard / total,
+    }
 
 
