@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from errormap.judge import AnswerStore, OpenAIJudge
-from errormap.schemas import FailureCase
+from errormap.judge.schemas import FailureCase
 from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge_config
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from errormap.judge import AnswerStore, build_judge
-from errormap.schemas import FailureCase
+from errormap.judge.schemas import FailureCase
 from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge_config
 from errormap.testing.openai_server import AutoResponder, Reply, ScriptedServer, server_error

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from errormap.judge import build_judge
 from errormap.judge.client import read_completion
-from errormap.schemas import Diagnosis
+from errormap.judge.schemas import Diagnosis
 from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge_config
 from errormap.testing.openai_server import AutoResponder, Reply, ScriptedServer

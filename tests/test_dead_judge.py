@@ -10,7 +10,7 @@ import pytest
 
 from errormap.judge import JudgeError, OpenAIJudge
 from errormap.judge.faults import JudgeUnusable
-from errormap.schemas import FailureCase
+from errormap.judge.schemas import FailureCase
 from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge
 from errormap.testing.openai_server import Reply, ScriptedServer, error_body, json_reply, server_error

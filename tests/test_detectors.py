@@ -26,7 +26,7 @@ from errormap.judge.detectors import (
     quote,
     words_to_number,
 )
-from errormap.schemas import Diagnosis, FailureCase, Verdict
+from errormap.judge.schemas import Diagnosis, FailureCase, Verdict
 from errormap.settings import default_settings
 from errormap.steps.analyze import build_cases
 from errormap.steps.prepare import prepare

@@ -15,7 +15,7 @@ from errormap.evaluation.first_error import agreement, claimed_correct, claimed_
 from errormap.evaluation.labelled import NONE, PARTS, LabelledCase, load_labelled
 from errormap.evaluation.precision import score
 from errormap.judge.detectors import UNEXPLAINED_TITLE
-from errormap.schemas import FailureCase
+from errormap.judge.schemas import FailureCase
 from errormap.testing.openai_server import Reply, ScriptedServer, json_reply
 
 MCQ = "Which number is prime?\n\nOptions:\nA: 4 \nB: 6 \nC: 7 \nD: 9"

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from errormap.schemas import FailureCase
+from errormap.judge.schemas import FailureCase
 from errormap.stage import LOG_LEVEL_ENV, setup_logging
 from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from errormap.judge import AnswerStore, JudgeError, OpenAIJudge, TitleCount
-from errormap.schemas import CategoryDraft, FailureCase
+from errormap.judge.schemas import CategoryDraft, FailureCase
 from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge
 from errormap.testing.openai_server import (
@@ -82,7 +82,7 @@ def strict_mode_problems(schema: object, where: str = "$") -> list[str]:
 
 
 def test_strict_mode_problems_finds_what_pydantic_emits() -> None:
-    from errormap.schemas import Diagnosis
+    from errormap.judge.schemas import Diagnosis
 
     assert strict_mode_problems(Diagnosis.model_json_schema())  # the checker is not vacuous
 
@@ -314,7 +314,7 @@ def test_an_edited_prompt_template_is_asked_again(tmp_path: Path) -> None:
 
 
 def test_taxonomy_requests_carry_payload_and_parent() -> None:
-    from errormap.schemas import CategoryDraft
+    from errormap.judge.schemas import CategoryDraft
 
     with ScriptedServer(AutoResponder()) as server:
         judge = make_judge(server)

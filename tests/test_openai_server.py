@@ -18,7 +18,7 @@ from typing import Any
 import openai
 import pytest
 
-from errormap.schemas import CategoryList, Classification, Diagnosis
+from errormap.judge.schemas import CategoryList, Classification, Diagnosis
 from errormap.testing.openai_server import (
     AutoResponder,
     Reply,

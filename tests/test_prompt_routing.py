@@ -12,7 +12,7 @@ import jinja2
 import pytest
 
 from errormap.judge import OpenAIJudge, TitleCount
-from errormap.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase
+from errormap.judge.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase
 from errormap.testing.defaults import openai_judge_config
 from errormap.testing.openai_server import MODEL_IDS, AutoResponder, Reply, ScriptedServer, detect_task
 

@@ -13,7 +13,7 @@ import pytest
 
 from errormap.cli import main as cli_main
 from errormap.judge.endpoint import EndpointError
-from errormap.schemas import FailureCase
+from errormap.judge.schemas import FailureCase
 from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge
 from tests.conftest import REPO

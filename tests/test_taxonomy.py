@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from errormap.demo import generate_demo
 from errormap.judge import JudgeAnswer, OfflineJudge, OpenAIJudge
-from errormap.schemas import CategoryDraft, CategoryList, Classification, TitleAssignment
+from errormap.judge.schemas import CategoryDraft, CategoryList, Classification, TitleAssignment
 from errormap.settings import default_settings
 from errormap.steps.analyze import analyze
 from errormap.steps.prepare import prepare

@@ -21,9 +21,9 @@ from errormap.judge.base import Judge, JudgeAnswer, TitleCount
 from errormap.judge.caching import CachingJudge
 from errormap.judge.client import KEY_MODE
 from errormap.judge.openai_judge import OpenAIJudge
+from errormap.judge.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
 from errormap.judge.store import AnswerStore
 from errormap.judge.tasks import CLASSIFY, DIAGNOSE, PROPOSE, REFINE, REVIEW, Task
-from errormap.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
 
 
 @dataclass

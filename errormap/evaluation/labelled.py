@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from errormap.schemas import FailureCase
+from errormap.judge.schemas import FailureCase
 
 NONE = "none"
 PARTS = ("tuning", "held_out", "fresh")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from errormap.evaluation.labelled import NONE, LabelledCase
-from errormap.schemas import Diagnosis, FailureCase
+from errormap.judge.schemas import Diagnosis, FailureCase
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from errormap.errors import UserError
-from errormap.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
+from errormap.judge.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
 
 if TYPE_CHECKING:
     from errormap.judge.tasks import Task

@@ -26,8 +26,8 @@ from pydantic import BaseModel
 from errormap.judge.base import JudgeError
 from errormap.judge.batch_ledger import SUBMITTING, BatchLedger, Submission
 from errormap.judge.client import KEY_MODE, ChatClient, Completion, InvalidJudgeOutput, Render, read_completion
+from errormap.judge.schemas import Usage
 from errormap.judge.store import stable_hash
-from errormap.schemas import Usage
 from errormap.settings import OpenAIJudgeConfig
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from errormap.judge.base import Judge, JudgeAnswer, TitleCount
+from errormap.judge.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
 from errormap.judge.store import AnswerStore, stable_hash
 from errormap.judge.tasks import CLASSIFY, DIAGNOSE, PROPOSE, REFINE, REVIEW, Task
-from errormap.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
 
 
 class CachingJudge:

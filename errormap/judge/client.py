@@ -35,7 +35,7 @@ from errormap.judge.faults import (
     rejects_structured_output,
 )
 from errormap.judge.guard import JudgeGuard
-from errormap.schemas import Usage
+from errormap.judge.schemas import Usage
 from errormap.settings import OpenAIJudgeConfig
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from errormap.judge.base import TitleCount
-from errormap.schemas import MAX_NAME_WORDS, CategoryDraft
+from errormap.judge.schemas import MAX_NAME_WORDS, CategoryDraft
 
 _MEMBERS_PREFIX = "Covers: "
 SIMILARITY_FLOOR = 0.05

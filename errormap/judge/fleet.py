@@ -24,7 +24,7 @@ import openai
 from errormap.judge.base import JudgeError
 from errormap.judge.client import ChatClient, Completion, InvalidJudgeOutput, Render, _retry_after_seconds
 from errormap.judge.faults import JudgeUnusable
-from errormap.schemas import Usage
+from errormap.judge.schemas import Usage
 from errormap.settings import EndpointConfig, OpenAIJudgeConfig
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,7 @@ from errormap.judge.clustering import (
     nearest_categories,
 )
 from errormap.judge.detectors import TITLE_FAMILIES, UNEXPLAINED_TITLE, ReferenceErrorRule, diagnose_offline
-from errormap.judge.tasks import Task
-from errormap.schemas import (
+from errormap.judge.schemas import (
     GENERIC_CATEGORY_NAMES,
     CategoryDraft,
     CategoryList,
@@ -26,6 +25,7 @@ from errormap.schemas import (
     FailureCase,
     TitleAssignment,
 )
+from errormap.judge.tasks import Task
 from errormap.settings import OfflineJudgeConfig
 from errormap.taxonomy.model import HARD_TO_ANALYZE, OTHER
 

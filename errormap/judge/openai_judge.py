@@ -7,9 +7,9 @@ from typing import Any
 
 from errormap.judge.base import JudgeAnswer, TitleCount
 from errormap.judge.client import KEY_MODE, ChatClient, Messages, json_schema, json_schema_text, schema_in_prompt
+from errormap.judge.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase
 from errormap.judge.tasks import CLASSIFY, DIAGNOSE, PROPOSE, REFINE, REVIEW, Task
 from errormap.prompts import prompt_set
-from errormap.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase
 from errormap.settings import OpenAIJudgeConfig
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from errormap.schemas import CategoryList, Classification, Diagnosis
+from errormap.judge.schemas import CategoryList, Classification, Diagnosis
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from errormap.errors import StageError
 from errormap.judge import Judge, JudgeError
-from errormap.schemas import FailureCase, Usage
+from errormap.judge.schemas import FailureCase, Usage
 from errormap.seeding import derived_seed
 from errormap.settings import Settings
 from errormap.truncation import clip

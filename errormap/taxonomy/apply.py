@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from errormap.judge import Judge
-from errormap.schemas import CategoryDraft
+from errormap.judge.schemas import CategoryDraft
 from errormap.settings import TaxonomyConfig
 from errormap.taxonomy.builder import BuildStats, StartingPoint, TaxonomyBuilder
 from errormap.taxonomy.model import HARD_TO_ANALYZE, OTHER, Taxonomy, TreeNode, assemble

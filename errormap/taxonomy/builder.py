@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from errormap.judge import Judge, JudgeAnswer, JudgeError, TitleCount
-from errormap.schemas import GENERIC_CATEGORY_NAMES, MAX_NAME_WORDS, CategoryDraft, Usage
+from errormap.judge.schemas import GENERIC_CATEGORY_NAMES, MAX_NAME_WORDS, CategoryDraft, Usage
 from errormap.seeding import seeded_order
 from errormap.settings import TaxonomyConfig
 from errormap.taxonomy.model import HARD_TO_ANALYZE, OTHER, ROOT_ID, Taxonomy, TreeNode, assemble, coverage

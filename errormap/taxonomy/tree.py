@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from errormap.judge import JudgeError, TitleCount
-from errormap.schemas import CategoryDraft
+from errormap.judge.schemas import CategoryDraft
 
 if TYPE_CHECKING:
     from errormap.taxonomy.builder import TaxonomyBuilder

@@ -44,7 +44,7 @@ from errormap.judge.detectors.statement import (
     number_in_words,
 )
 from errormap.judge.detectors.task import TaskInfo, TaskType, detect_task
-from errormap.schemas import Diagnosis, FailureCase
+from errormap.judge.schemas import Diagnosis, FailureCase
 
 # --- detectors, in the order they are tried ----------------------------------------------------
 

@@ -23,7 +23,7 @@ from errormap.answers import (
     words_to_number,
 )
 from errormap.judge.detectors.task import ALL_TASKS, TaskInfo, TaskType, detect_task, run_on_start
-from errormap.schemas import Criterion, Diagnosis, FailureCase, Verdict
+from errormap.judge.schemas import Criterion, Diagnosis, FailureCase, Verdict
 
 UNEXPLAINED_TITLE = "Not explainable offline"
 

@@ -7,7 +7,7 @@ import re
 from errormap.answers import normalise_choice, says_none_of_options
 from errormap.judge.detectors.base import CaseView, Family, emits, make_diagnosis
 from errormap.judge.detectors.task import TaskType
-from errormap.schemas import Criterion, Diagnosis, Verdict
+from errormap.judge.schemas import Criterion, Diagnosis, Verdict
 
 
 @emits({

@@ -7,7 +7,7 @@ from collections import Counter
 
 from errormap.judge.detectors.base import CaseView, Family, emits, make_diagnosis, quote
 from errormap.judge.detectors.task import ANSWER_TASKS
-from errormap.schemas import Criterion, Diagnosis, Verdict
+from errormap.judge.schemas import Criterion, Diagnosis, Verdict
 
 _REFUSAL = re.compile(
     r"(?i)\b(?:i\s*(?:'m|am)\s+(?:sorry|afraid)[^.\n]{0,60}\b(?:can(?:'|no)t|cannot|unable|not able)"

@@ -7,7 +7,7 @@ import re
 from errormap.answers import normalise_text
 from errormap.judge.detectors.base import CaseView, Family, emits, make_diagnosis, quote
 from errormap.judge.detectors.task import TaskType
-from errormap.schemas import Criterion, Diagnosis, Verdict
+from errormap.judge.schemas import Criterion, Diagnosis, Verdict
 
 _ITEM_LINE = re.compile(r"(?m)^\s*(?:[-*•]|\d+[.)])\s+(?P<item>.+?)\s*$")
 

@@ -9,7 +9,7 @@ from errormap.answers import parse_number
 from errormap.judge.detectors.arithmetic import arithmetic_slips
 from errormap.judge.detectors.base import CaseView, Family, emits, make_diagnosis, quote
 from errormap.judge.detectors.task import TaskType
-from errormap.schemas import Criterion, Diagnosis, Verdict
+from errormap.judge.schemas import Criterion, Diagnosis, Verdict
 
 _UNITS = re.compile(
     r"(?i)\b(?:convert\w*|conversion|cents?|centi\w+|milli\w+|kilo\w+|mm|cm|km|kg|mg|ml|grams?|litres?|liters?|"

@@ -6,7 +6,7 @@ from errormap.answers import same_answer
 from errormap.judge.detectors.base import CaseView, Family, emits, make_diagnosis
 from errormap.judge.detectors.lists import list_matches
 from errormap.judge.detectors.task import ANSWER_TASKS, TaskType
-from errormap.schemas import Criterion, Diagnosis, Verdict
+from errormap.judge.schemas import Criterion, Diagnosis, Verdict
 
 
 @emits({"Correct answer graded wrong": Family.EVALUATION}, tasks=ANSWER_TASKS)

@@ -7,7 +7,7 @@ import re
 from errormap.answers import is_number, normalise_choice, normalise_text, parse_number, same_answer, words_to_number
 from errormap.judge.detectors.base import CaseView, Family, emits, last_line, make_diagnosis, quote
 from errormap.judge.detectors.task import TaskType
-from errormap.schemas import Criterion, Diagnosis, Verdict
+from errormap.judge.schemas import Criterion, Diagnosis, Verdict
 
 _FORMAT_INSTRUCTION = re.compile(r'(?i)(?:finish|end|conclude)[^"\n]{0,40}"(?P<prefix>[^"<\n]{2,30})<')
 _OPTION_TOKEN = re.compile(r"(?i)\b(?:option|choice)[ _]*\(?([A-J])\b|\(([A-J])\)")

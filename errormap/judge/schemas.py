@@ -1,4 +1,4 @@
-"""Pydantic models shared by the judges, the stages and the files between them."""
+"""The judge's request and answer models: what a judge is given (FailureCase, TitleCount lists) and what it returns."""
 
 from __future__ import annotations
 
