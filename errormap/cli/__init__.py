@@ -90,16 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("input_dir", type=Path, help="directory of .csv/.jsonl/.parquet results")
     validate.set_defaults(handler=_validate)
 
-    from errormap.atlas_cli import add_atlas_commands
-    from errormap.compare_cli import add_compare_commands
-    from errormap.import_cli import add_import_command
-    from errormap.taxonomy_cli import add_taxonomy_commands
+    from errormap.cli.atlas import add_atlas_commands
+    from errormap.cli.compare import add_compare_commands
+    from errormap.cli.imports import add_import_command
+    from errormap.cli.taxonomy import add_taxonomy_commands
 
     add_import_command(commands)
     add_taxonomy_commands(commands)
     add_atlas_commands(commands)
     add_compare_commands(commands)
-    from errormap.estimate_cli import add_estimate_command
+    from errormap.cli.estimate import add_estimate_command
 
     add_estimate_command(commands)
     from errormap.evaluation.cli import add_evaluate_commands
@@ -124,7 +124,3 @@ def _configuration_errors() -> tuple[type[Exception], ...]:
     from omegaconf.errors import OmegaConfBaseException
 
     return HydraException, OmegaConfBaseException
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
