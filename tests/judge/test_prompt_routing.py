@@ -16,7 +16,7 @@ from errormap.judge.schemas import CategoryDraft, CategoryList, Classification, 
 from errormap.testing.defaults import openai_judge_config
 from errormap.testing.openai_server import MODEL_IDS, AutoResponder, Reply, ScriptedServer, detect_task
 
-PROMPTS = Path(__file__).resolve().parents[1] / "errormap" / "prompts"
+PROMPTS = Path(__file__).resolve().parents[2] / "errormap" / "prompts"
 TEMPLATES = sorted(PROMPTS.rglob("*.jinja"))
 
 # Text that only a test harness could want in a prompt: routing tags such as "[task:diagnosis]",

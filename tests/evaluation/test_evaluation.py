@@ -167,7 +167,7 @@ def test_openai_judge_through_the_local_protocol_server(tmp_path: Path) -> None:
         overrides = ["judge=openai", "judge.model=errormap-test-judge", f"judge.base_url={server.base_url}",
                      "judge.api_key_env=null", "judge.max_retries=0", "judge.timeout=10"]
         arguments = ["first-error", str(data), *overrides, "--store", str(store), "--output", str(output),
-                     "--details", str(details), "--conf-dir", str(Path(__file__).resolve().parents[1] / "conf")]
+                     "--details", str(details), "--conf-dir", str(Path(__file__).resolve().parents[2] / "conf")]
         assert evaluate_main(arguments) == 0
         asked = server.request_count
         assert evaluate_main(arguments) == 0  # the second run is answered from the store

@@ -17,7 +17,7 @@ from errormap.settings import default_settings
 from errormap.steps.signatures import compute_signatures
 from tests import report_fixtures
 from tests.conftest import REPO, pipeline_env
-from tests.test_report_browser import CHROMIUM_ARGS, _unavailable, chromium_path
+from tests.report.test_report_browser import CHROMIUM_ARGS, _unavailable, chromium_path
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from tests.conftest import run
+from tests.evaluation.test_evaluation import write_bigbench
 from tests.import_closure import REPO, import_closure
-from tests.test_evaluation import write_bigbench
 
 STAGE = yaml.safe_load((REPO / "evaluation" / "dvc.yaml").read_text())["stages"]["first-error"]["do"]
 

@@ -18,9 +18,9 @@ from errormap.atlas.publish import plan_release, publish
 from errormap.atlas.seed import seed_release, write_seed
 from errormap.atlas.versions import RequiredBump, bump_between, check_bump, parse_version, required_bump
 from errormap.cli import main
-from tests.test_taxonomy_diff import build, errors_for, git, write_output
+from tests.taxonomy.test_taxonomy_diff import build, errors_for, git, write_output
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ERRORS = errors_for(40)
 INDUCED = [
     ("Calculation errors", "Numbers computed wrongly.", list(range(0, 12)), [

@@ -10,7 +10,7 @@ from errormap import artifacts
 from errormap.cli import main
 from errormap.comparisons import distance_matrix, pairwise_comparisons
 from errormap.signatures import attempt_counts, signatures_document
-from tests.test_statistics import _failures, _results
+from tests.report.test_statistics import _failures, _results
 
 
 @pytest.fixture

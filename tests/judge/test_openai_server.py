@@ -30,7 +30,7 @@ from errormap.testing.openai_server import (
     slow_reply,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MODEL = "judge-model"
 
 

@@ -17,7 +17,7 @@ from errormap.steps.analyze import analyze
 from errormap.steps.prepare import prepare
 from errormap.testing.openai_server import ScriptedServer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def settings_for(server: ScriptedServer, *overrides: str) -> Settings:

@@ -21,9 +21,9 @@ from errormap.steps.prepare import prepare
 from errormap.taxonomy.model import ROOT_ID, Taxonomy, coverage
 from errormap.testing.defaults import openai_judge, taxonomy_config
 from errormap.testing.openai_server import Reply, ScriptedServer, json_reply
-from tests.test_taxonomy_diff import errors_for
+from tests.taxonomy.test_taxonomy_diff import errors_for
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 # Where each title the offline judge gives belongs in the seed release (top level, then level 2 if any).
 INTENDED = {
@@ -158,7 +158,7 @@ def test_coverage_command_classifies_into_a_release_with_its_examples(demo_diagn
 
     diagnoses = tmp_path / "diagnoses.parquet"
     demo_diagnoses.to_parquet(diagnoses, index=False)
-    release = Path(__file__).resolve().parents[1] / "atlas" / "releases" / "0.1.0"
+    release = Path(__file__).resolve().parents[2] / "atlas" / "releases" / "0.1.0"
     assignments = tmp_path / "assignments.parquet"
     code = main(["taxonomy", "coverage", "judge=offline", "--conf-dir", str(release.parents[2] / "conf"),
                  "--taxonomy", str(release), "--failures", str(diagnoses), "--assignments", str(assignments)])

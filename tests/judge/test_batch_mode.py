@@ -20,7 +20,7 @@ from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge_config
 from errormap.testing.openai_server import AutoResponder, Reply, ScriptedServer, server_error
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BATCH = {"poll_interval": 0.02, "completion_window": "24h", "retry_failed": "online", "max_followups": 1, "min_requests": 1}
 
 
@@ -121,7 +121,7 @@ print(json.dumps({{"ok": int((frame["status"] == "ok").sum()), "created": client
 def test_a_run_killed_mid_poll_resumes_the_same_batch(tmp_path: Path) -> None:
     store = tmp_path / "cache.sqlite"
     with ScriptedServer() as server:
-        script = CLIENT.format(tests=str(REPO / "tests"), url=server.base_url, store=str(store), n=20)
+        script = CLIENT.format(tests=str(Path(__file__).resolve().parent), url=server.base_url, store=str(store), n=20)
         server.batches.hold()  # the batch stays in progress: the client keeps polling
         first = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 120
