@@ -3,7 +3,7 @@
 Tables are Parquet with declared columns; the schema name and version are stored in the file's
 metadata and checked on read, so a file written under another schema is one clear error. JSON
 documents are validated by their pydantic model where they have one. `dvc.yaml` declares the same
-paths; `tests/test_artifacts.py` checks that the two agree.
+paths; `tests/pipeline/test_dvc_yaml.py` checks that the two agree.
 """
 
 from __future__ import annotations
