@@ -87,3 +87,33 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip("../shared/realdata is not present")
     return REALDATA
+
+
+class StageRunner:
+    """Runs stage scripts in-process in a directory, against an in-memory tracker (no DVC, no MLflow)."""
+
+    def __init__(self, directory: Path, monkeypatch: pytest.MonkeyPatch):
+        from errormap import stage as stage_module
+        from errormap.tracking import MemoryTracker
+
+        self.directory = directory
+        self.tracker = MemoryTracker()
+        monkeypatch.setattr(stage_module, "default_tracker", lambda *args, **kwargs: self.tracker)
+        monkeypatch.setattr(stage_module, "store_path", lambda: directory / ".errormap" / "cache.sqlite")
+        monkeypatch.chdir(directory)
+
+    def __call__(self, name: str) -> int:
+        """The stage's exit code (0 when it returns normally)."""
+        import runpy
+
+        try:
+            runpy.run_path(str(REPO / "stages" / f"{name}.py"), run_name="__main__")
+        except SystemExit as stopped:
+            return int(stopped.code or 0)
+        return 0
+
+
+@pytest.fixture
+def stages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StageRunner:
+    """Stage scripts run in-process in tmp_path (copy inputs and params.yaml there first)."""
+    return StageRunner(tmp_path, monkeypatch)

@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import json
-import runpy
 import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 
 from errormap import artifacts
-from errormap import stage as stage_module
-from errormap.tracking import MemoryTracker
-from tests.conftest import REPO
+from tests.conftest import REPO, StageRunner
 
 
-def test_stages_in_atlas_mode_give_signatures_over_the_seed_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stages_in_atlas_mode_give_signatures_over_the_seed_release(tmp_path: Path, stages: StageRunner) -> None:
     shutil.copytree(REPO / "data" / "demo", tmp_path / "data" / "demo")
     shutil.copytree(REPO / "atlas", tmp_path / "atlas")
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["taxonomy"].update(mode="atlas", atlas="0.1.0")
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    tracker = MemoryTracker()
-    monkeypatch.setattr(stage_module, "default_tracker", lambda *args, **kwargs: tracker)
-    monkeypatch.chdir(tmp_path)
     for name in ("prepare", "analyze", "taxonomy", "stability", "signatures"):
-        runpy.run_path(str(REPO / "stages" / f"{name}.py"), run_name="__main__")
+        assert stages(name) == 0, name
 
     seed = json.loads((REPO / "atlas" / "releases" / "0.1.0" / "taxonomy.json").read_text())
     seed_names = {c["name"] for c in seed["categories"]}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from errormap.tracking import MemoryTracker, MLflowTracker, flatten, redact, repository_root, tracking_uri
+from tests.conftest import REPO, StageRunner
 
 PARAMS = {
     "seed": 1,
@@ -90,27 +93,16 @@ def test_mlflow_parent_run_per_reproduction(tmp_path: Path, monkeypatch: pytest.
     assert artifacts == ["prepare/out.json"]
 
 
-def test_every_stage_logs_to_a_replaced_tracker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_stage_logs_to_a_replaced_tracker(tmp_path: Path, stages: StageRunner) -> None:
     """The stages run in-process, without DVC or MLflow, against an in-memory tracker."""
-    import json
-    import runpy
-    import shutil
-
-    import yaml
-
-    from errormap import stage as stage_module
-    from tests.conftest import REPO
-
     shutil.copytree(REPO / "data" / "demo", tmp_path / "data" / "demo")
     shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
-    tracker = MemoryTracker()
-    monkeypatch.setattr(stage_module, "default_tracker", lambda *args, **kwargs: tracker)
-    monkeypatch.chdir(tmp_path)
-    stages = json.loads(json.dumps(yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]))
-    for name in stages:
-        runpy.run_path(str(REPO / "stages" / f"{name}.py"), run_name="__main__")
+    names = list(yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"])
+    for name in names:
+        assert stages(name) == 0, name
 
-    assert [run["stage"] for run in tracker.runs] == list(stages)
+    tracker = stages.tracker
+    assert [run["stage"] for run in tracker.runs] == names
     assert all(run["status"] == "FINISHED" for run in tracker.runs)
     by_stage = {run["stage"]: run for run in tracker.runs}
     assert by_stage["prepare"]["metrics"]["failures"] == by_stage["analyze"]["metrics"]["failures_analysed"] > 0
@@ -121,30 +113,17 @@ def test_every_stage_logs_to_a_replaced_tracker(tmp_path: Path, monkeypatch: pyt
 
 
 def test_a_stage_refuses_an_unknown_key_without_echoing_its_value(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, stages: StageRunner, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A typo or a planted secret (`judge.api_key`) is one error naming the key and the file; nothing is logged."""
-    import runpy
-    import shutil
-
-    import yaml
-
-    from errormap import stage as stage_module
-    from tests.conftest import REPO
-
     shutil.copytree(REPO / "data" / "demo", tmp_path / "data" / "demo")
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["judge"]["api_key"] = "sk-should-never-be-logged"
     params["taxonomy"]["max_concurency"] = 8
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    tracker = MemoryTracker()
-    monkeypatch.setattr(stage_module, "default_tracker", lambda *args, **kwargs: tracker)
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as stopped:
-        runpy.run_path(str(REPO / "stages" / "prepare.py"), run_name="__main__")
-    assert stopped.value.code == 1
+    assert stages("prepare") == 1
     message = " ".join(capsys.readouterr().err.split())
     assert "params.yaml (from conf/judge/): judge.api_key: unknown key" in message
     assert "params.yaml (from conf/taxonomy/): taxonomy.max_concurency: unknown key" in message
     assert "sk-should-never-be-logged" not in message
-    assert tracker.runs == [] and not (tmp_path / "data" / "prepared").exists()
+    assert stages.tracker.runs == [] and not (tmp_path / "data" / "prepared").exists()

@@ -17,7 +17,7 @@ from errormap.settings import default_settings
 from errormap.steps.signatures import compute_signatures
 from tests import report_fixtures
 from tests.conftest import REPO, pipeline_env
-from tests.report.test_report_browser import CHROMIUM_ARGS, _unavailable, chromium_path
+from tests.report.test_report_browser import launched_chromium
 
 
 @pytest.fixture(scope="module")
@@ -76,15 +76,7 @@ def test_the_offline_template_renders_every_plot_without_network(plots_repo: Pat
     page_path = tmp_path / "out" / "index.html"
     html = page_path.read_text()
     assert "cdn.jsdelivr" not in html and "<script src=" not in html
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    executable = chromium_path()
-    if executable is None:
-        _unavailable("no chromium on PATH (Debian: apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         page = browser.new_page()
         requests, errors = [], []
         page.on("request", lambda request: requests.append(request.url))
@@ -94,4 +86,3 @@ def test_the_offline_template_renders_every_plot_without_network(plots_repo: Pat
         page.wait_for_function(f"document.querySelectorAll('svg.marks, canvas').length >= {len(_specs(plots_repo))}")
         assert errors == [] and requests == [page_path.as_uri()]
         assert page.locator("text=Open in Vega Editor").count() == 0
-        browser.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,24 @@ def chromium_path() -> str | None:
     return None
 
 
+@contextmanager
+def launched_chromium() -> Iterator[object]:
+    """Debian's Chromium through Playwright; skipped with the reason (or failed under ERRORMAP_REQUIRE_BROWSER=1)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    executable = chromium_path()
+    if executable is None:
+        _unavailable("no chromium on PATH (Debian: apt-get install chromium; .ci/run does this)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
 @pytest.fixture(scope="module")
 def long_names_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One model, two datasets with very long names."""
@@ -50,17 +69,8 @@ def long_names_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def browser(report: Path, long_names_report: Path) -> Iterator[object]:
     """Chromium, started after the report is built (Playwright's sync API holds an event loop)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
-    executable = chromium_path()
-    if executable is None:
-        _unavailable("no chromium on PATH (Debian: apt-get install chromium; .ci/run does this)")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with launched_chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import runpy
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 import yaml
 
 from errormap import artifacts
-from errormap import stage as stage_module
 from errormap.errors import StageError
 from errormap.judge import OfflineJudge
 from errormap.settings import default_settings
@@ -19,8 +17,7 @@ from errormap.steps.analyze import analyze
 from errormap.steps.prepare import prepare
 from errormap.steps.taxonomy import check_quality
 from errormap.testing.openai_server import AutoResponder, Reply, ScriptedServer, json_reply
-from errormap.tracking import MemoryTracker
-from tests.conftest import REPO
+from tests.conftest import REPO, StageRunner
 
 
 class ClassifiesNothing(AutoResponder):
@@ -48,7 +45,7 @@ def test_check_quality_passes_a_good_taxonomy_and_names_every_shortfall() -> Non
 
 
 def test_taxonomy_stage_exits_non_zero_on_a_judge_that_classifies_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, stages: StageRunner, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = default_settings()
     prepared = prepare(settings, REPO / "data" / "demo")
@@ -60,12 +57,7 @@ def test_taxonomy_stage_exits_non_zero_on_a_judge_that_classifies_nothing(
         params["judge"] = {**base, "model": "m", "base_url": server.base_url, "api_key_env": None,
                            "retry_base_delay": 0.01, "max_retries": 0}
         (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-        monkeypatch.setattr(stage_module, "default_tracker", lambda *args, **kwargs: MemoryTracker())
-        monkeypatch.setattr(stage_module, "store_path", lambda: tmp_path / "cache.sqlite")
-        monkeypatch.chdir(tmp_path)
-        with pytest.raises(SystemExit) as stopped:
-            runpy.run_path(str(REPO / "stages" / "taxonomy.py"), run_name="__main__")
-    assert stopped.value.code == 1
+        assert stages("taxonomy") == 1
     message = " ".join(capsys.readouterr().err.split())
     assert "errormap taxonomy failed: the taxonomy is not usable" in message
     assert "is below taxonomy.min_coverage" in message and "fell back to Other" in message
