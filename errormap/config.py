@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
@@ -19,6 +20,7 @@ PARAMS_HEADER = (
     "# `dvc exp run -S judge=openai` recomposes it; `dvc repro` reads it as it is.\n"
 )
 OVERRIDES_LINE = "# overrides: "  # the Hydra overrides it was composed with, as JSON: every stage recomposes with them
+DIGEST_LINE = "# conf digest: "  # the content of conf/ it was composed from: unchanged conf/ needs no recomposition
 EXPERIMENT_ENV = ("DVC_EXP_BASELINE_REV", "DVC_EXP_NAME")  # set by `dvc exp run`, which composes params.yaml itself
 
 
@@ -33,15 +35,42 @@ def compose(conf_dir: Path | str = CONF_DIR, overrides: Sequence[str] = (), conf
     return OmegaConf.to_container(config, resolve=True)  # type: ignore[return-value]
 
 
-def dump_params(config: dict[str, Any], overrides: Sequence[str] = ()) -> str:
-    recorded = f"{OVERRIDES_LINE}{json.dumps(list(overrides))}\n"
+def conf_digest(conf_dir: Path | str = CONF_DIR) -> str:
+    """A digest of every file under conf/ (names and bytes)."""
+    root = Path(conf_dir)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def dump_params(config: dict[str, Any], overrides: Sequence[str] = (), digest: str | None = None) -> str:
+    recorded = f"{OVERRIDES_LINE}{json.dumps(list(overrides))}\n" + (f"{DIGEST_LINE}{digest}\n" if digest else "")
     return PARAMS_HEADER + recorded + yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
 
 
-def write_params(config: dict[str, Any], path: Path | str = PARAMS_FILE, overrides: Sequence[str] = ()) -> Path:
+def write_params(
+    config: dict[str, Any], path: Path | str = PARAMS_FILE, overrides: Sequence[str] = (), conf_dir: Path | str | None = None
+) -> Path:
+    """Write params.yaml with its header: the overrides, and the digest of the conf/ it came from."""
     path = Path(path)
-    path.write_text(dump_params(config, overrides))
+    path.write_text(dump_params(config, overrides, conf_digest(conf_dir) if conf_dir is not None else None))
     return path
+
+
+def _header(path: Path | str) -> list[str]:
+    header = []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if not line.startswith("#"):
+                break
+            header.append(line)
+    return header
+
+
+def recorded_digest(path: Path | str = PARAMS_FILE) -> str | None:
+    """The conf/ digest params.yaml's header records, if any."""
+    return next((line[len(DIGEST_LINE) :].strip() for line in _header(path) if line.startswith(DIGEST_LINE)), None)
 
 
 def recorded_overrides(path: Path | str = PARAMS_FILE) -> list[str] | None:
@@ -49,12 +78,7 @@ def recorded_overrides(path: Path | str = PARAMS_FILE) -> list[str] | None:
 
     A params.yaml without the header was composed by `dvc exp run` (with overrides it does not record) or by hand.
     """
-    header = []
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            if not line.startswith("#"):
-                break
-            header.append(line)
+    header = _header(path)
     for line in header:
         if line.startswith(OVERRIDES_LINE):
             return [str(o) for o in json.loads(line[len(OVERRIDES_LINE) :])]
@@ -88,6 +112,8 @@ def stale_params(path: Path | str = PARAMS_FILE, conf_dir: Path | str | None = N
             return None
         shown = f"{', '.join(newer[:3])} changed after {path.name} was written"
         return f"{path.name} is out of date with conf/ ({shown}): run `errormap config compose`, or use `dvc exp run`"
+    if recorded_digest(path) == conf_digest(conf):  # conf/ as it was when composed: nothing to recompose
+        return None
     differences = _differences(load_params(path), compose(conf, overrides))
     if not differences:
         return None

@@ -1,18 +1,22 @@
 """The statistics behind signatures and comparisons, as small functions on plain numbers.
 
-Intervals are Wilson score intervals (95 %); tests are Fisher's exact test on 2×2 tables; multiple
+Intervals are Wilson score intervals (95 %); tests are Fisher's exact test on 2×2 tables (two-sided,
+summing the tables no more likely than the observed one, as scipy.stats.fisher_exact does); multiple
 tests are adjusted with Benjamini-Hochberg; distances between failure mixes are Jensen-Shannon
-distances (base 2: 0 = the same mix, 1 = no category in common). All of it comes from scipy.
+distances (base 2: 0 = the same mix, 1 = no category in common).
+
+They are written out here, on the standard library and numpy, because importing scipy.stats costs
+about a second of start-up in every stage that needs one of them (issue 14: a stage without a judge
+starts and finishes within a second). tests/report/test_statistics.py checks each against scipy.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
-from scipy.spatial.distance import jensenshannon
-from scipy.stats import binomtest, false_discovery_control, fisher_exact
 
 CONFIDENCE = 0.95
 INTERVAL_METHOD = "Wilson score interval, 95%"
@@ -22,8 +26,12 @@ def wilson(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple
     """The Wilson score interval of successes/trials; (0, 1) when there are no trials."""
     if trials <= 0:
         return 0.0, 1.0
-    interval = binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(interval.low), float(interval.high)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    share = successes / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    low, high = centre - half, centre + half
+    return (0.0 if successes == 0 else max(0.0, low)), (1.0 if successes == trials else min(1.0, high))
 
 
 def effective_attempts(attempts: int, failures: int, analysed: int) -> float:
@@ -42,9 +50,28 @@ def fisher(a_hits: int, a_total: int, b_hits: int, b_total: int) -> tuple[float,
     """Odds ratio and two-sided p-value of Fisher's exact test: a_hits of a_total against b_hits of b_total."""
     if a_total <= 0 or b_total <= 0:
         return float("nan"), 1.0
-    table = [[a_hits, a_total - a_hits], [b_hits, b_total - b_hits]]
-    odds, p_value = fisher_exact(table)
-    return float(odds), float(p_value)
+    a, b, c, d = a_hits, a_total - a_hits, b_hits, b_total - b_hits
+    if b * c == 0:
+        odds = float("nan") if a * d == 0 else float("inf")
+    else:
+        odds = a * d / (b * c)
+    return odds, _fisher_two_sided(a, a_total, b_hits + a_hits, a_total + b_total)
+
+
+def _log_choose(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def _fisher_two_sided(hits: int, row: int, column: int, total: int) -> float:
+    """Sum of the hypergeometric probabilities of every table no more likely than the observed one."""
+    low, high = max(0, row + column - total), min(row, column)
+    if low == high:
+        return 1.0
+    log_norm = _log_choose(total, column)
+    logs = [_log_choose(row, k) + _log_choose(total - row, column - k) - log_norm for k in range(low, high + 1)]
+    observed = logs[hits - low]
+    bound = observed + math.log1p(1e-7)  # scipy's relative tolerance for ties
+    return min(1.0, float(sum(math.exp(value) for value in logs if value <= bound)))
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:
@@ -52,7 +79,12 @@ def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:
     values = np.asarray(p_values, dtype=float)
     if values.size == 0:
         return values
-    return false_discovery_control(values, method="bh")
+    order = np.argsort(values)
+    ranked = values[order] * values.size / np.arange(1, values.size + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+    result = np.empty_like(values)
+    result[order] = np.clip(adjusted, 0.0, 1.0)
+    return result
 
 
 def js_distance(p: Sequence[float], q: Sequence[float]) -> float:
@@ -60,5 +92,12 @@ def js_distance(p: Sequence[float], q: Sequence[float]) -> float:
     p_arr, q_arr = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     if p_arr.sum() <= 0 or q_arr.sum() <= 0:
         return float("nan")
-    distance = float(jensenshannon(p_arr, q_arr, base=2))
-    return 0.0 if math.isnan(distance) or distance < 1e-12 else distance
+    p_arr, q_arr = p_arr / p_arr.sum(), q_arr / q_arr.sum()
+    middle = (p_arr + q_arr) / 2
+
+    def divergence(x: np.ndarray) -> float:
+        present = x > 0
+        return float(np.sum(x[present] * np.log2(x[present] / middle[present])))
+
+    distance = math.sqrt(max(0.0, (divergence(p_arr) + divergence(q_arr)) / 2))
+    return 0.0 if distance < 1e-12 else distance

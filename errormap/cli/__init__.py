@@ -34,7 +34,7 @@ def _config_compose(args: argparse.Namespace) -> int:
             return 1
         print(f"{args.output} matches {args.conf_dir}/")
         return 0
-    write_params(config, args.output, args.overrides)  # recorded, so every stage can check the file is current
+    write_params(config, args.output, args.overrides, args.conf_dir)  # recorded: every stage checks the file is current
     print(f"wrote {args.output}")
     return 0
 

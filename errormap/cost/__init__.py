@@ -1,6 +1,26 @@
-"""Know the judge's bill before paying it: the estimate of a run and the `judge.max_cost` guard."""
+"""Know the judge's bill before paying it: the estimate of a run and the `judge.max_cost` guard.
 
-from errormap.cost.estimate import STEPS, Estimate, StepEstimate, estimate_run
-from errormap.cost.report import over_budget, render
+The estimate (which simulates the judge steps with the offline judge) loads on first use, so the
+guard costs nothing at start-up when no budget is set.
+"""
 
-__all__ = ["STEPS", "Estimate", "StepEstimate", "estimate_run", "over_budget", "render"]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "STEPS": "errormap.cost.estimate",
+    "Estimate": "errormap.cost.estimate",
+    "StepEstimate": "errormap.cost.estimate",
+    "estimate_run": "errormap.cost.estimate",
+    "over_budget": "errormap.cost.report",
+    "render": "errormap.cost.report",
+}
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'errormap.cost' has no attribute {name!r}")

@@ -7,8 +7,6 @@ import logging
 
 import pandas as pd
 
-from errormap.cost.estimate import estimate_run
-from errormap.cost.report import money, over_budget
 from errormap.errors import StageError
 from errormap.judge.base import Judge
 from errormap.judge.caching import CachingJudge
@@ -22,6 +20,9 @@ async def check_budget(results: pd.DataFrame, failures: pd.DataFrame, settings: 
     config = settings.judge
     if not isinstance(config, OpenAIJudgeConfig) or config.max_cost is None:
         return
+    from errormap.cost.estimate import estimate_run  # the estimate's machinery loads only when a budget is set
+    from errormap.cost.report import money, over_budget
+
     store_path = judge.store.path if isinstance(judge, CachingJudge) else None
     # The estimate runs the steps on a simulated clock, on its own event loop: in a thread.
     estimate = await asyncio.to_thread(estimate_run, settings, results, failures, store_path=store_path)

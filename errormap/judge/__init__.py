@@ -1,15 +1,22 @@
-"""Judges: the protocol, the LLM judge (chat client + prompts), the offline judge, and the caching wrapper."""
+"""Judges: the protocol, the LLM judge (chat client + prompts), the offline judge, and the caching wrapper.
+
+The protocol, the store and the caching wrapper are imported eagerly (they are light); the offline
+judge (scikit-learn) and the LLM judge (the openai SDK) load on first use, so a stage imports only
+the judge it runs.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from errormap.judge.base import Judge, JudgeAnswer, JudgeError, TitleCount
 from errormap.judge.caching import CachingJudge
-from errormap.judge.offline import OfflineJudge
-from errormap.judge.openai_judge import OpenAIJudge
 from errormap.judge.store import AnswerStore
 from errormap.settings import JudgeConfig, OfflineJudgeConfig, Settings
+
+_LAZY = {"OfflineJudge": "errormap.judge.offline", "OpenAIJudge": "errormap.judge.openai_judge"}
 
 __all__ = [
     "AnswerStore",
@@ -17,19 +24,27 @@ __all__ = [
     "Judge",
     "JudgeAnswer",
     "JudgeError",
-    "OfflineJudge",
-    "OpenAIJudge",
     "TitleCount",
     "build_judge",
     "judge_from_settings",
+    *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'errormap.judge' has no attribute {name!r}")
 
 
 def build_judge(config: JudgeConfig, *, prompt_version: str, store_path: Path | None) -> Judge:
     """The judge a `judge` config group describes; an LLM judge answers through the store when one is given."""
     if isinstance(config, OfflineJudgeConfig):
+        from errormap.judge.offline import OfflineJudge
+
         return OfflineJudge(prompt_version=prompt_version, config=config)
     from errormap.judge.clients import build_client
+    from errormap.judge.openai_judge import OpenAIJudge
 
     judge = OpenAIJudge(config, prompt_version=prompt_version, client=build_client(config, store_path))
     return CachingJudge(judge, AnswerStore(store_path)) if store_path is not None else judge

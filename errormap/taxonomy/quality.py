@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Callable, Sequence
 
@@ -73,13 +74,14 @@ async def stability(
     """Build the taxonomy once per seed and report mean pairwise agreement (and each pair's)."""
     if len(seeds) < 2:
         raise ValueError("stability needs at least two seeds")
-    builds = []
-    for seed in seeds:
+    async def build(seed: int):
         judge = judge_factory()
         try:
-            builds.append(await TaxonomyBuilder(judge, config, int(seed)).build(errors))
+            return await TaxonomyBuilder(judge, config, int(seed)).build(errors)
         finally:
             await judge.aclose()
+
+    builds = await asyncio.gather(*(build(seed) for seed in seeds))  # independent builds: their requests overlap
     pairs = []
     for (i, a), (j, b) in itertools.combinations(enumerate(builds), 2):
         pairs.append({"seeds": [int(seeds[i]), int(seeds[j])], **agreement(a[0], a[1], b[0], b[1], threshold)})

@@ -126,3 +126,21 @@ def test_dvc_sees_an_edited_conf_and_exp_run_still_works(repo_copy: Path) -> Non
     assert "conf/data/demo.yaml changed after params.yaml was written" in repro_fails()
     run(["errormap", "config", "compose"], repo_copy, env)
     run(["dvc", "repro", "prepare"], repo_copy, env)
+
+
+def test_an_unchanged_conf_is_checked_without_recomposing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The conf/ digest in params.yaml's header spares every stage a Hydra composition (about half a second)."""
+    import shutil
+
+    from errormap import config
+
+    shutil.copytree(REPO / "conf", tmp_path / "conf")
+    assert cli_main(["config", "compose", "--conf-dir", str(tmp_path / "conf"), "--output", str(tmp_path / "params.yaml")]) == 0
+    calls = []
+    real_compose = config.compose
+    monkeypatch.setattr(config, "compose", lambda *a, **k: calls.append(a) or real_compose(*a, **k))
+    assert config.stale_params(tmp_path / "params.yaml") is None and calls == []
+    edited = tmp_path / "conf" / "config.yaml"
+    edited.write_text(edited.read_text().replace("seed: 13", "seed: 14"))
+    assert "seed: 13 in params.yaml, 14 from conf/" in config.stale_params(tmp_path / "params.yaml")
+    assert len(calls) == 1

@@ -166,3 +166,30 @@ def test_signatures_are_given_at_every_depth() -> None:
     assert document["depths"]["1"]["a"]["categories"] == document["models"]["a"]["categories"]
     deeper = document["depths"]["2"]["a"]["categories"]
     assert {c["name"]: c["count"] for c in deeper.values()} == {"Sub": 3, "Category 2": 1}  # unsplit counts as itself
+
+
+def test_the_statistics_agree_with_scipy_on_random_inputs() -> None:
+    """The hand-written Wilson, Fisher, BH and Jensen-Shannon match scipy's (kept out of stage start-up)."""
+    import numpy as np
+    from scipy.spatial.distance import jensenshannon
+    from scipy.stats import binomtest, false_discovery_control, fisher_exact
+
+    from errormap.statistics import benjamini_hochberg, fisher, js_distance, wilson
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        a_total, b_total = int(rng.integers(1, 120)), int(rng.integers(1, 400))
+        a_hits, b_hits = int(rng.integers(0, a_total + 1)), int(rng.integers(0, b_total + 1))
+        odds, p_value = fisher(a_hits, a_total, b_hits, b_total)
+        expected_odds, expected_p = fisher_exact([[a_hits, a_total - a_hits], [b_hits, b_total - b_hits]])
+        assert p_value == pytest.approx(expected_p, rel=1e-9, abs=1e-12)
+        assert (math.isnan(odds) and math.isnan(expected_odds)) or odds == pytest.approx(expected_odds)
+        low, high = wilson(a_hits, a_total)
+        interval = binomtest(a_hits, a_total).proportion_ci(method="wilson")
+        assert (low, high) == pytest.approx((interval.low, interval.high), abs=1e-12)
+    p_values = rng.random(50)
+    assert benjamini_hochberg(p_values) == pytest.approx(false_discovery_control(p_values, method="bh"))
+    for _ in range(50):
+        p, q = rng.random(6) * (rng.random(6) > 0.3), rng.random(6)
+        if p.sum() > 0:
+            assert js_distance(p, q) == pytest.approx(float(jensenshannon(p, q, base=2)), abs=1e-12)
