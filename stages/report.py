@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from errormap import artifacts
 from errormap.report import ReportInputs, render_report
+from errormap.report.trust import load_precision
 from errormap.stage import log, stage_context
 from errormap.tracking import run_provenance, runs_page
 
@@ -24,6 +25,7 @@ def main() -> None:
             examples_per_category=settings.report.examples_per_category,
             params=settings.model_dump(mode="json"),
             provenance=run_provenance(),
+            rule_precision=load_precision(),
         )
         path = render_report(inputs, artifacts.REPORT)
         tracker.log_metrics({"report_bytes": path.stat().st_size})

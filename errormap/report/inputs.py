@@ -27,6 +27,8 @@ class ReportInputs:
     taxonomy_metrics: dict[str, Any] = field(default_factory=dict)
     stability_metrics: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    rule_precision: dict[str, Any] | None = None
+    """The offline judge's labelled-set figures (`errormap.report.trust.PRECISION_FILE`), when present."""
 
 
 def _param(params: dict[str, Any], dotted: str, default: Any = None) -> Any:

@@ -12,6 +12,7 @@ from errormap.report.charts import category_colours, tint
 from errormap.report.failures import examples_by_node, failure_details, failure_records
 from errormap.report.inputs import ReportInputs, failed_share, header_facts, quality_warnings, threshold_facts
 from errormap.report.sections import dataset_section, model_section, selection_section
+from errormap.report.trust import PRECISION_FILE, category_trust
 from errormap.signatures import at_level
 from errormap.taxonomy.model import ROOT_ID, Taxonomy, TaxonomyNode, coverage
 
@@ -95,6 +96,8 @@ def report_context(inputs: ReportInputs) -> dict[str, Any]:
         "failures_json": json_for_script(failure_records(details)),
         "models": sorted(details["model"].unique()), "datasets": sorted(details["dataset"].unique()),
         "accuracy_datasets": datasets, "accuracy": accuracy,
+        "trust": category_trust(taxonomy, inputs.assignments, inputs.rule_precision),
+        "precision_file": PRECISION_FILE, "precision_bar": (inputs.rule_precision or {}).get("bar", 0.9),
     }
 
 
