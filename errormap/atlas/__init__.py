@@ -6,9 +6,6 @@ publishing, which need the judge, scikit-learn, DVC or MLflow, load on first use
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
 from errormap.atlas.model import (
     ATLAS_FORMAT,
     ATLAS_NAME,
@@ -21,6 +18,7 @@ from errormap.atlas.model import (
     write_release,
 )
 from errormap.atlas.registry import ATLAS_DIR, list_releases, resolve_release, tag_name
+from errormap.lazy import lazy_attributes
 
 _LAZY = {
     "classify_into_release": "errormap.atlas.classify",
@@ -39,7 +37,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'errormap.atlas' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -6,8 +6,7 @@ guard costs nothing at start-up when no budget is set.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from errormap.lazy import lazy_attributes
 
 _LAZY = {
     "STEPS": "errormap.cost.estimate",
@@ -20,7 +19,4 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'errormap.cost' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -7,13 +7,12 @@ the judge it runs.
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
-from typing import Any
 
 from errormap.judge.base import Judge, JudgeAnswer, JudgeError, TitleCount
 from errormap.judge.caching import CachingJudge
 from errormap.judge.store import AnswerStore
+from errormap.lazy import lazy_attributes
 from errormap.settings import JudgeConfig, OfflineJudgeConfig, Settings
 
 _LAZY = {"OfflineJudge": "errormap.judge.offline", "OpenAIJudge": "errormap.judge.openai_judge"}
@@ -31,10 +30,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'errormap.judge' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 def build_judge(config: JudgeConfig, *, prompt_version: str, store_path: Path | None) -> Judge:

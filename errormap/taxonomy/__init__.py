@@ -6,9 +6,7 @@ need the judge and scikit-learn, load on first use.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
+from errormap.lazy import lazy_attributes
 from errormap.taxonomy.model import (
     HARD_TO_ANALYZE,
     OTHER,
@@ -41,7 +39,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'errormap.taxonomy' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
