@@ -101,3 +101,49 @@ def js_distance(p: Sequence[float], q: Sequence[float]) -> float:
 
     distance = math.sqrt(max(0.0, (divergence(p_arr) + divergence(q_arr)) / 2))
     return 0.0 if distance < 1e-12 else distance
+
+
+def _contingency(labels_a: Sequence[object], labels_b: Sequence[object]) -> np.ndarray:
+    _, a = np.unique(np.asarray(labels_a, dtype=object).astype(str), return_inverse=True)
+    _, b = np.unique(np.asarray(labels_b, dtype=object).astype(str), return_inverse=True)
+    table = np.zeros((a.max() + 1 if a.size else 0, b.max() + 1 if b.size else 0), dtype=np.int64)
+    np.add.at(table, (a, b), 1)
+    return table
+
+
+def adjusted_rand_index(labels_a: Sequence[object], labels_b: Sequence[object]) -> float:
+    """Adjusted Rand index of two partitions of the same items (1 = identical, about 0 = chance)."""
+    table = _contingency(labels_a, labels_b)
+    n = int(table.sum())
+    if n < 2:
+        return 1.0
+
+    def pairs(counts: np.ndarray) -> float:
+        return float((counts * (counts - 1) // 2).sum())
+
+    index, rows, columns, total = pairs(table), pairs(table.sum(axis=1)), pairs(table.sum(axis=0)), n * (n - 1) / 2
+    expected = rows * columns / total
+    maximum = (rows + columns) / 2
+    if maximum == expected:  # both partitions trivial (one cluster, or all singletons)
+        return 1.0
+    return (index - expected) / (maximum - expected)
+
+
+def normalized_mutual_info(labels_a: Sequence[object], labels_b: Sequence[object]) -> float:
+    """Mutual information of two partitions over the arithmetic mean of their entropies (0 to 1)."""
+    table = _contingency(labels_a, labels_b).astype(float)
+    n = table.sum()
+    if n == 0:
+        return 1.0
+    p_ab, p_a, p_b = table / n, table.sum(axis=1) / n, table.sum(axis=0) / n
+
+    def entropy(p: np.ndarray) -> float:
+        p = p[p > 0]
+        return float(-(p * np.log(p)).sum())
+
+    h_a, h_b = entropy(p_a), entropy(p_b)
+    if h_a == 0 and h_b == 0:
+        return 1.0
+    present = p_ab > 0
+    mutual = float((p_ab[present] * np.log(p_ab[present] / np.outer(p_a, p_b)[present])).sum())
+    return max(0.0, mutual / ((h_a + h_b) / 2)) if (h_a + h_b) > 0 else 0.0

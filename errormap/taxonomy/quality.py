@@ -7,10 +7,10 @@ import itertools
 from collections.abc import Callable, Sequence
 
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from errormap.judge import Judge
 from errormap.settings import TaxonomyConfig
+from errormap.statistics import adjusted_rand_index, normalized_mutual_info
 from errormap.taxonomy.builder import TaxonomyBuilder
 from errormap.taxonomy.model import ROOT_ID, Taxonomy, coverage
 
@@ -57,8 +57,8 @@ def agreement(
     )
     return {
         "failures_compared": float(len(joined)),
-        "adjusted_rand_index": float(adjusted_rand_score(joined["level_1_a"], joined["level_1_b"])),
-        "normalized_mutual_info": float(normalized_mutual_info_score(joined["level_1_a"], joined["level_1_b"])),
+        "adjusted_rand_index": adjusted_rand_index(joined["level_1_a"], joined["level_1_b"]),
+        "normalized_mutual_info": normalized_mutual_info(joined["level_1_a"], joined["level_1_b"]),
         "matched_precision": matched["precision"],
         "matched_recall": matched["recall"],
     }

@@ -193,3 +193,19 @@ def test_the_statistics_agree_with_scipy_on_random_inputs() -> None:
         p, q = rng.random(6) * (rng.random(6) > 0.3), rng.random(6)
         if p.sum() > 0:
             assert js_distance(p, q) == pytest.approx(float(jensenshannon(p, q, base=2)), abs=1e-12)
+
+
+def test_partition_agreement_matches_scikit_learn() -> None:
+    """ARI and NMI (arithmetic normalisation) as scikit-learn computes them, on random and edge-case partitions."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from errormap.statistics import adjusted_rand_index, normalized_mutual_info
+
+    rng = np.random.default_rng(3)
+    cases = [(["a"] * 5, ["x"] * 5), (list("abcde"), list("vwxyz")), (list("aabb"), list("xyxy"))]
+    cases += [(list(rng.integers(0, k, 60).astype(str)), list(rng.integers(0, m, 60).astype(str)))
+              for k, m in [(2, 3), (5, 5), (8, 2), (1, 4)] for _ in range(10)]
+    for a, b in cases:
+        assert adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12), (a, b)
+        assert normalized_mutual_info(a, b) == pytest.approx(normalized_mutual_info_score(a, b), abs=1e-12), (a, b)
