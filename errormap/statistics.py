@@ -3,11 +3,12 @@
 Intervals are Wilson score intervals (95 %); tests are Fisher's exact test on 2×2 tables (two-sided,
 summing the tables no more likely than the observed one, as scipy.stats.fisher_exact does); multiple
 tests are adjusted with Benjamini-Hochberg; distances between failure mixes are Jensen-Shannon
-distances (base 2: 0 = the same mix, 1 = no category in common).
+distances (base 2: 0 = the same mix, 1 = no category in common); agreement between two partitions
+is the adjusted Rand index and NMI (arithmetic normalisation), as scikit-learn defines them.
 
-They are written out here, on the standard library and numpy, because importing scipy.stats costs
-about a second of start-up in every stage that needs one of them (issue 14: a stage without a judge
-starts and finishes within a second). tests/report/test_statistics.py checks each against scipy.
+They are written out here, on the standard library and numpy, because importing scipy.stats or
+scikit-learn costs about a second of start-up in every stage that needs one of them (issue 14: a stage without a judge
+starts and finishes within a second). tests/report/test_statistics.py checks each against scipy or scikit-learn.
 """
 
 from __future__ import annotations
