@@ -7,8 +7,9 @@ distances (base 2: 0 = the same mix, 1 = no category in common); agreement betwe
 is the adjusted Rand index and NMI (arithmetic normalisation), as scikit-learn defines them.
 
 They are written out here, on the standard library and numpy, because importing scipy.stats or
-scikit-learn costs about a second of start-up in every stage that needs one of them (issue 14: a stage without a judge
-starts and finishes within a second). tests/report/test_statistics.py checks each against scipy or scikit-learn.
+scikit-learn costs about a second of start-up in every stage that needs one of them (issue 14: a
+stage without a judge starts and finishes within a second). tests/report/test_statistics.py checks
+each against scipy or scikit-learn.
 """
 
 from __future__ import annotations
