@@ -272,6 +272,7 @@ class ChatClient:
             self._checked = True
 
     async def aclose(self) -> None:
+        self.guard.close()
         if self._session is not None:
             await self._session.close()
         await self._client.close()
