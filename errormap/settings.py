@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 from errormap.errors import UserError
 
 PARAMS_FILE = "params.yaml"
+PROJECT_CONF = Path(__file__).resolve().parents[1] / "conf"  # the repository's conf/, for library callers
 
 
 class Group(BaseModel):
@@ -273,6 +274,5 @@ def default_settings(conf_dir: str = "conf") -> Settings:
     """conf/ composed with no overrides: the defaults, for library callers, tests and benchmarks."""
     from errormap.config import compose
 
-    root = Path(__file__).resolve().parents[1]
-    directory = Path(conf_dir) if Path(conf_dir).is_absolute() else root / conf_dir
+    directory = Path(conf_dir) if Path(conf_dir).is_absolute() else PROJECT_CONF.parent / conf_dir
     return validate(compose(directory), str(directory))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from errormap.judge import AnswerStore, CachingJudge, Judge, OpenAIJudge
-from errormap.settings import OpenAIJudgeConfig, TaxonomyConfig, validate
+from errormap.settings import PROJECT_CONF, OpenAIJudgeConfig, TaxonomyConfig, validate
 
 
 def openai_judge_config(**overrides: Any) -> OpenAIJudgeConfig:
     """conf/judge/openai.yaml with overrides, validated like params.yaml."""
-    from errormap.config import compose
-
-    base = compose(_conf_dir(), ["judge=openai"])
+    base = _openai_defaults()
     return validate({**base, "judge": {**base["judge"], **overrides}}).judge  # type: ignore[return-value]
 
 
@@ -22,10 +21,12 @@ def openai_judge(store: AnswerStore | None = None, **overrides: Any) -> Judge:
     return CachingJudge(judge, store) if store is not None else judge
 
 
-def _conf_dir() -> str:
-    from pathlib import Path
+@lru_cache(maxsize=1)
+def _openai_defaults() -> dict[str, Any]:
+    """conf/ composed with judge=openai, once per process (a Hydra composition costs about half a second)."""
+    from errormap.config import compose
 
-    return str(Path(__file__).resolve().parents[2] / "conf")
+    return compose(PROJECT_CONF, ["judge=openai"])
 
 
 def taxonomy_config(**overrides: Any) -> TaxonomyConfig:
