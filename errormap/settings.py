@@ -151,6 +151,7 @@ class TaxonomyConfig(Group):
     induction: Literal["sequential", "tree"]
     batch_size: int = Field(ge=1)
     classify_batch_size: int = Field(ge=1)
+    classify_during_review: bool
     rare_share: float = Field(ge=0, lt=1)
     min_titles_to_split: int = Field(ge=1)
     max_depth: int = Field(ge=1)

@@ -3,6 +3,11 @@
 At each node: collect distinct error titles, propose categories on a first batch, refine on each
 further batch, review, classify every title (or Other / Hard to analyze), merge rare categories
 into Other, then recurse into large categories. Every failure ends on exactly one root-to-leaf path.
+
+The classification is sent while the review is in flight, against the categories under review
+(`taxonomy.classify_during_review`). When the review returns them unchanged, that classification is
+the very request the method would send next, so the result is the same one request sooner; when the
+review changes them, it is discarded (its cost counted) and the titles are classified again.
 """
 
 from __future__ import annotations
@@ -44,10 +49,28 @@ class BuildStats:
     classification_fallbacks: int = 0
     classification_retries: int = 0
     judge_errors: int = 0
+    early_classifications_discarded: int = 0
 
     def add(self, requests: int, usage: Usage) -> None:
         self.requests += requests
         self.usage = self.usage + usage
+
+    def absorb(self, tally: "ClassifyTally") -> None:
+        """Count a classification whose result is used."""
+        self.titles_classified += tally.titles
+        self.classification_retries += tally.retries
+        self.classification_fallbacks += tally.fallbacks
+        self.judge_errors += tally.errors
+
+
+@dataclass
+class ClassifyTally:
+    """Counters of one classification of a node's titles, kept apart until it is known to be used."""
+
+    titles: int = 0
+    retries: int = 0
+    fallbacks: int = 0
+    errors: int = 0
 
 
 def short_name(name: str, words: int = MAX_NAME_WORDS) -> str:
@@ -122,6 +145,13 @@ class TaxonomyBuilder:
     ) -> list[CategoryDraft]:
         """Propose on the first batch, refine on each further batch, then review."""
         limit = category_limit(self.params, len(titles))
+        return await self.review(await self.draft_categories(titles, parent, salt), parent, limit)
+
+    async def draft_categories(
+        self, titles: list[TitleCount], parent: CategoryDraft | None, salt: str
+    ) -> list[CategoryDraft]:
+        """The categories before review: proposed on the first batch, refined on each further batch (or tree-merged)."""
+        limit = category_limit(self.params, len(titles))
         order = {t: i for i, t in enumerate(seeded_order([t.title for t in titles], self.seed, salt))}
         shuffled = sorted(titles, key=lambda t: order[t.title])
         size = max(1, int(self.params.batch_size))
@@ -142,30 +172,60 @@ class TaxonomyBuilder:
                 continue
             self._record(answer, "refine", parent)
             categories = sanitise_categories(answer.value.categories, limit) or categories
+        return categories
+
+    async def review(self, categories: list[CategoryDraft], parent: CategoryDraft | None, limit: int) -> list[CategoryDraft]:
+        """The method's final review of a node's categories (on failure: the categories as they were)."""
         try:
             answer = await self.judge.review_categories(categories, parent=parent, max_categories=limit)
-            self._record(answer, "review", parent)
-            categories = sanitise_categories(answer.value.categories, limit) or categories
         except JudgeError as exc:
             self.stats.judge_errors += 1
-            log.warning("review step failed, keeping the refined categories: %s", exc)
-        return categories
+            log.warning("review step failed, keeping the categories as drafted: %s", exc)
+            return categories
+        self._record(answer, "review", parent)
+        return sanitise_categories(answer.value.categories, limit) or categories
+
+    async def categorise(
+        self, titles: list[TitleCount], parent: CategoryDraft | None, salt: str
+    ) -> tuple[list[CategoryDraft], dict[str, str]]:
+        """A node's reviewed categories and every title's place among them (classified during the review when enabled)."""
+        names = [t.title for t in titles]
+        drafts = await self.draft_categories(titles, parent, salt)
+        review = self.review(drafts, parent, category_limit(self.params, len(titles)))
+        if not self.params.classify_during_review:
+            categories = await review
+            return categories, await self.classify_titles(names, categories, parent)
+        early_tally = ClassifyTally()
+        categories, early = await asyncio.gather(review, self._classify(names, drafts, parent, early_tally))
+        if categories == drafts:
+            self.stats.absorb(early_tally)
+            return categories, early
+        self.stats.early_classifications_discarded += 1
+        return categories, await self.classify_titles(names, categories, parent)
 
     async def classify_titles(
         self, titles: list[str], categories: list[CategoryDraft], parent: CategoryDraft | None
     ) -> dict[str, str]:
         """Every title mapped to a category name, Other or Hard to analyze; never drops a title."""
-        self.stats.titles_classified += len(titles)
+        tally = ClassifyTally()
+        mapping = await self._classify(titles, categories, parent, tally)
+        self.stats.absorb(tally)
+        return mapping
+
+    async def _classify(
+        self, titles: list[str], categories: list[CategoryDraft], parent: CategoryDraft | None, tally: ClassifyTally
+    ) -> dict[str, str]:
+        tally.titles += len(titles)
         size = max(1, int(self.params.classify_batch_size))
         batches = [titles[i : i + size] for i in range(0, len(titles), size)]
-        results = await asyncio.gather(*(self._classify_batch(b, categories, parent) for b in batches))
+        results = await asyncio.gather(*(self._classify_batch(b, categories, parent, tally) for b in batches))
         merged: dict[str, str] = {}
         for result in results:
             merged.update(result)
         return merged
 
     async def _classify_batch(
-        self, batch: list[str], categories: list[CategoryDraft], parent: CategoryDraft | None
+        self, batch: list[str], categories: list[CategoryDraft], parent: CategoryDraft | None, tally: ClassifyTally
     ) -> dict[str, str]:
         valid = {c.name.lower(): c.name for c in categories}
         valid.update({OTHER.lower(): OTHER, HARD_TO_ANALYZE.lower(): HARD_TO_ANALYZE})
@@ -175,11 +235,11 @@ class TaxonomyBuilder:
             if not pending:
                 break
             if attempt:
-                self.stats.classification_retries += 1
+                tally.retries += 1
             try:
                 answer = await self.judge.classify(pending, categories, parent=parent)
             except JudgeError as exc:
-                self.stats.judge_errors += 1
+                tally.errors += 1
                 log.warning("classification request failed: %s", exc)
                 continue
             self._record(answer, "classify", parent)
@@ -191,7 +251,7 @@ class TaxonomyBuilder:
             pending = [t for t in pending if t not in placed]
         for title in pending:
             placed[title] = OTHER
-        self.stats.classification_fallbacks += len(pending)
+        tally.fallbacks += len(pending)
         return placed
 
     # --- the tree ------------------------------------------------------------------------------
@@ -218,14 +278,12 @@ class TaxonomyBuilder:
         mapping: dict[str, str] = {}
         if len(distinct) >= 2:
             try:
-                categories = await self.induce_categories(distinct, parent, salt=node.id)
+                categories, mapping = await self.categorise(distinct, parent, salt=node.id)
             except JudgeError as exc:
                 if node.kind == "root":
                     raise
                 self.stats.judge_errors += 1
                 log.warning("could not split %r: %s", node.name, exc)
-            if categories:
-                mapping = await self.classify_titles([t.title for t in distinct], categories, parent)
         elif len(distinct) == 1 and node.kind == "root":
             only = distinct[0].title
             categories, mapping = [CategoryDraft(name=only, description="Every usable diagnosis has this title.")], {only: only}
@@ -317,5 +375,6 @@ def taxonomy_metrics(taxonomy: Taxonomy, stats: BuildStats) -> dict[str, object]
         "classification_fallbacks": stats.classification_fallbacks,
         "fallback_share": round(stats.classification_fallbacks / stats.titles_classified, 6) if stats.titles_classified else 0.0,
         "classification_retries": stats.classification_retries,
+        "early_classifications_discarded": stats.early_classifications_discarded,
         "judge_errors": stats.judge_errors,
     }

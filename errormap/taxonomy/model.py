@@ -7,6 +7,7 @@ partition its failures; Other and Hard to analyze are reserved kinds, never name
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -74,13 +75,13 @@ def assemble(
     nodes: list[TreeNode], errors: pd.DataFrame, judge_id: str, prompt_version: str, params: dict[str, object]
 ) -> tuple[Taxonomy, pd.DataFrame]:
     """Counts per node, and the per-failure path table, from the raw tree."""
-    info = errors.set_index("failure_id")
+    facts = _failure_facts(errors)
     total = len(errors)
     ordered = sorted(nodes, key=lambda n: (n.depth, _sort_key(n.id)))
     built = []
     for node in ordered:
-        subset = info.loc[node.failure_ids] if node.failure_ids else info.iloc[0:0]
-        title_counts = Counter(subset["error_title"].fillna("").tolist())
+        rows = [facts[f] for f in node.failure_ids]
+        title_counts = Counter(title for title, _, _ in rows)
         built.append(
             TaxonomyNode(
                 id=node.id,
@@ -91,8 +92,8 @@ def assemble(
                 kind=node.kind,
                 count=len(node.failure_ids),
                 share=len(node.failure_ids) / total if total else 0.0,
-                per_model={str(k): int(v) for k, v in subset["model"].value_counts().sort_index().items()},
-                per_dataset={str(k): int(v) for k, v in subset["dataset"].value_counts().sort_index().items()},
+                per_model=_sorted_counts(model for _, model, _ in rows),
+                per_dataset=_sorted_counts(dataset for _, _, dataset in rows),
                 top_titles=[(t, c) for t, c in sorted(title_counts.items(), key=lambda x: (-x[1], x[0]))[:20] if t],
             )
         )
@@ -100,6 +101,16 @@ def assemble(
         judge_id=judge_id, prompt_version=prompt_version, params=params, total_failures=total, nodes=built
     )
     return taxonomy, assignments_table(taxonomy, nodes, errors)
+
+
+def _failure_facts(errors: pd.DataFrame) -> dict[str, tuple[str, str, str]]:
+    """Each failure's (title, model, dataset); a missing title is empty."""
+    titles = errors["error_title"].fillna("").astype(str)
+    return dict(zip(errors["failure_id"], zip(titles, errors["model"].astype(str), errors["dataset"].astype(str))))
+
+
+def _sorted_counts(values: Iterable[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
 
 
 def _sort_key(node_id: str) -> tuple:

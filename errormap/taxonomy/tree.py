@@ -34,7 +34,7 @@ def interleave(first: list[CategoryDraft], second: list[CategoryDraft]) -> list[
 async def tree_categories(
     builder: "TaxonomyBuilder", batches: list[list[TitleCount]], parent: CategoryDraft | None, limit: int
 ) -> list[CategoryDraft]:
-    """Propose on every batch concurrently, then merge pairwise until one list is left."""
+    """Propose on every batch concurrently, then merge pairwise until one list is left (the review follows in the builder)."""
     from errormap.taxonomy.builder import sanitise_categories
 
     async def propose(batch: list[TitleCount]) -> list[CategoryDraft]:
@@ -69,12 +69,4 @@ async def tree_categories(
         pairs = [merge(lists[i], lists[i + 1]) for i in range(0, len(lists) - 1, 2)]
         carried = [lists[-1]] if len(lists) % 2 else []
         lists = [*await asyncio.gather(*pairs), *carried]
-    categories = lists[0]
-    try:  # the final review, as in the method's order
-        answer = await builder.judge.review_categories(categories, parent=parent, max_categories=limit)
-        builder._record(answer, "review", parent)
-        return sanitise_categories(answer.value.categories, limit) or categories
-    except JudgeError as exc:
-        builder.stats.judge_errors += 1
-        log.warning("review step failed, keeping the merged categories: %s", exc)
-        return categories
+    return lists[0]

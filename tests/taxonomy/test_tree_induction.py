@@ -45,8 +45,8 @@ def build(order: str, titles: int, **overrides: Any):
 def test_the_tree_order_is_log_deep() -> None:
     *_, sequential, asked_sequential = build("sequential", 800)  # 8 batches of 100 titles
     *_, tree, asked_tree = build("tree", 800)
-    assert sequential == 1 + 7 + 1 + 1  # propose, 7 refines, review, then one classification wave
-    assert tree == 1 + 3 + 1 + 1  # 8 proposals at once, 3 rounds of merges (4, 2, 1), review, classification
+    assert sequential == 1 + 7 + 1  # propose, 7 refines, then review with the classification alongside
+    assert tree == 1 + 3 + 1  # 8 proposals at once, 3 rounds of merges (4, 2, 1), review with classification
     assert asked_tree.count("propose_categories") == 8 and asked_tree.count("refine_categories") == 7
     assert asked_tree.count("review_categories") == 1
     assert asked_sequential.count("refine_categories") == 7
