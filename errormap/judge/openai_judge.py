@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from typing import Any
 
 from errormap.judge.base import JudgeAnswer, TitleCount
-from errormap.judge.client import KEY_MODE, ChatClient, Messages, json_schema, json_schema_text, schema_in_prompt
+from errormap.judge.client import KEY_MODE, ChatClient, Messages, Render, json_schema, json_schema_text, schema_in_prompt
 from errormap.judge.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase
 from errormap.judge.tasks import CLASSIFY, DIAGNOSE, PROPOSE, REFINE, REVIEW, Task
 from errormap.prompts import prompt_set
@@ -25,6 +26,37 @@ def _payload(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1)
 
 
+class RenderedKeys:
+    """Messages rendered for a request's store key, handed to the request that then sends them.
+
+    A caching judge renders a request to compute its key, then asks: the messages are kept here
+    so they are rendered once. An entry belongs to the very argument objects it was rendered from
+    (compared by identity, so equal-looking but different requests never share one); it is taken
+    once, and the oldest go when more than `size` are waiting (answers found in the store).
+    """
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self._waiting: OrderedDict[tuple[str, tuple[int, ...]], tuple[tuple[Any, ...], Messages]] = OrderedDict()
+
+    @staticmethod
+    def _key(task: Task, request: dict[str, Any]) -> tuple[str, tuple[int, ...]]:
+        return task.name, tuple(id(value) for value in request.values())
+
+    def put(self, task: Task, request: dict[str, Any], messages: Messages) -> None:
+        self._waiting[self._key(task, request)] = (tuple(request.values()), messages)
+        while len(self._waiting) > self.size:
+            self._waiting.popitem(last=False)
+
+    def take(self, task: Task, request: dict[str, Any]) -> Messages | None:
+        """The messages rendered for exactly these arguments, once; None if there are none."""
+        entry = self._waiting.pop(self._key(task, request), None)
+        if entry is None or len(entry[0]) != len(request):
+            return None
+        same = all(kept is given for kept, given in zip(entry[0], request.values()))
+        return entry[1] if same else None
+
+
 class OpenAIJudge:
     """Implements the judge protocol with prompts from the versioned prompt set and any chat endpoint."""
 
@@ -35,6 +67,7 @@ class OpenAIJudge:
         self.judge_id = f"openai:{config.model}"
         self.client = client or ChatClient(config)
         self._system_messages: dict[tuple[Task, str], str] = {}
+        self._rendered_keys = RenderedKeys()
 
     @property
     def requests_sent(self) -> int:
@@ -94,10 +127,9 @@ class OpenAIJudge:
         A diagnosis also names the failure and the models whose outputs were shown, which the
         messages do not: the answer is stored for that exact request.
         """
-        identity: dict[str, Any] = {
-            "messages": self.render(task, KEY_MODE, **self._context(task, request)),
-            "schema": json_schema(task.answer),
-        }
+        messages = self.render(task, KEY_MODE, **self._context(task, request))
+        self._rendered_keys.put(task, request, messages)
+        identity: dict[str, Any] = {"messages": messages, "schema": json_schema(task.answer)}
         if task is DIAGNOSE:
             case: FailureCase = request["case"]
             identity["case"] = [case.dataset, case.example_id, case.model, case.other_models]
@@ -105,10 +137,21 @@ class OpenAIJudge:
 
     # --- the protocol --------------------------------------------------------------------------
 
+    def _renderer(self, task: Task, request: dict[str, Any]) -> Render:
+        """The render function of one request: the messages its store key was computed from, if any, else rendered."""
+        context = self._context(task, request)
+        rendered = self._rendered_keys.take(task, request)
+
+        def render(mode: str) -> Messages:
+            if rendered is not None and schema_in_prompt(mode) == schema_in_prompt(KEY_MODE):
+                return rendered  # the mode's messages are the ones rendered for the key
+            return self.render(task, mode, **context)
+
+        return render
+
     async def ask(self, task: Task, **request: Any) -> JudgeAnswer[Any]:
         """Render the task for the client's current mode and ask until a valid answer (or JudgeError)."""
-        context = self._context(task, request)
-        done = await self.client.complete(lambda mode: self.render(task, mode, **context), task.answer, task.schema_name)
+        done = await self.client.complete(self._renderer(task, request), task.answer, task.schema_name)
         extra = {"reference_models": list(request["case"].other_models)} if task is DIAGNOSE else {}
         return JudgeAnswer(
             done.value, done.usage, cached=False, requests=done.attempts, context=extra, asked_requests=done.attempts
