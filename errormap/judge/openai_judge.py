@@ -7,7 +7,15 @@ from collections import OrderedDict
 from typing import Any
 
 from errormap.judge.base import JudgeAnswer, TitleCount
-from errormap.judge.client import KEY_MODE, ChatClient, Messages, Render, json_schema, json_schema_text, schema_in_prompt
+from errormap.judge.client import (
+    KEY_MODE,
+    ChatClient,
+    Messages,
+    Render,
+    json_schema,
+    json_schema_text,
+    schema_in_prompt,
+)
 from errormap.judge.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase
 from errormap.judge.tasks import CLASSIFY, DIAGNOSE, PROPOSE, REFINE, REVIEW, Task
 from errormap.prompts import prompt_set
