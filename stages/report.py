@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from errormap.report.svg import start_engine
+
+start_engine()  # the chart process starts its engine (about 0.4 s) while pandas and the inputs load
+
 from errormap import artifacts
-from errormap.report import ReportInputs, render_report
+from errormap.report.inputs import ReportInputs
+from errormap.report.render import render_report
+from errormap.report.sections import start_charts
 from errormap.report.trust import load_precision
 from errormap.stage import log, stage_context
 from errormap.tracking import run_provenance, runs_page
@@ -11,14 +17,16 @@ from errormap.tracking import run_provenance, runs_page
 
 def main() -> None:
     with stage_context("report") as (settings, tracker):
+        taxonomy, signatures = artifacts.TAXONOMY.read(), artifacts.SIGNATURES.read_json()
+        charts = start_charts(taxonomy, signatures)  # drawn in another process while the tables are read
         inputs = ReportInputs(
-            taxonomy=artifacts.TAXONOMY.read(),
+            taxonomy=taxonomy,
             assignments=artifacts.ASSIGNMENTS.read(),
             diagnoses=artifacts.DIAGNOSES.read(),
             failures=artifacts.FAILURES.read(),
             comparisons=artifacts.COMPARISONS.read(),
             pairwise=artifacts.PAIRWISE.read(),
-            signatures=artifacts.SIGNATURES.read_json(),
+            signatures=signatures,
             prepare_metrics=artifacts.PREPARE_METRICS.read_json(),
             taxonomy_metrics=artifacts.TAXONOMY_METRICS.read_json(),
             stability_metrics=artifacts.STABILITY_METRICS.read_json(),
@@ -26,6 +34,7 @@ def main() -> None:
             params=settings.model_dump(mode="json"),
             provenance=run_provenance(),
             rule_precision=load_precision(),
+            charts=charts,
         )
         path = render_report(inputs, artifacts.REPORT)
         tracker.log_metrics({"report_bytes": path.stat().st_size})

@@ -2,7 +2,8 @@
 
 No charting library reaches the page: each chart is an inline `<svg>`, so the report stays small,
 paints at once and has no button that could send data anywhere. Vega escapes every text it draws.
-Each category keeps one colour in every chart (Other and Hard to analyze in grey).
+Each category keeps one colour in every chart (Other and Hard to analyze in grey). Charts are drawn
+in the background (`errormap.report.svg`): a chart function returns a `Chart`, or "" when it has no rows.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from errormap.report.svg import SCHEMA, Chart
 from errormap.taxonomy.model import HARD_TO_ANALYZE, OTHER
 
 OTHER_COLOUR = "#b0b0b0"
@@ -47,13 +49,9 @@ def in_order(names: Iterable[str], order: Sequence[str] | None) -> list[str]:
     return sorted(set(names), key=lambda name: (rank.get(name, len(rank)), name))
 
 
-def render_svg(spec: dict[str, Any]) -> str:
-    """A Vega-Lite spec as an SVG string (the data is inside the spec)."""
-    import vl_convert
-
-    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": _CONFIG, **spec}
-    svg = vl_convert.vegalite_to_svg(spec)
-    return svg.replace("<svg ", '<svg role="img" ', 1)
+def chart(spec: dict[str, Any]) -> Chart:
+    """A Vega-Lite spec (the data inside) drawn in the report's style, in the background."""
+    return Chart({"$schema": SCHEMA, "config": _CONFIG, **spec})
 
 
 def stacked_bars(
@@ -64,13 +62,14 @@ def stacked_bars(
     order: Sequence[str] | None = None,
     percent: bool = True,
     domain_max: float | None = None,
-) -> str:
+) -> Chart | str:
     """One horizontal bar per `group`, stacked by `category` (in `order`); rows: group, category, value, count."""
     if not rows:
         return ""
     categories = in_order({r["category"] for r in rows}, order)
     groups = sorted({r["group"] for r in rows})
-    data = [{**r, "rank": categories.index(r["category"])} for r in rows]
+    rank = {category: i for i, category in enumerate(categories)}
+    data = [{**r, "rank": rank[r["category"]]} for r in rows]
     x: dict[str, Any] = {
         "field": "value", "type": "quantitative", "aggregate": "sum", "stack": "zero", "title": value_title,
         "axis": {"format": ".0%" if percent else ".2f", "tickCount": 6},
@@ -94,12 +93,12 @@ def stacked_bars(
             "order": {"field": "rank", "type": "quantitative"},
         },
     }
-    return render_svg(spec)
+    return chart(spec)
 
 
 def heatmap(
     rows: list[dict[str, Any]], x_title: str, y_title: str, value_title: str, order: Sequence[str], domain_max: float = 1.0
-) -> str:
+) -> Chart | str:
     """A matrix of values with each cell's value written in it; rows: x, y, value (None for no value)."""
     if not rows:
         return ""
@@ -125,4 +124,4 @@ def heatmap(
                                     "value": "#1d2330"}}},
         ],
     }
-    return render_svg(spec)
+    return chart(spec)

@@ -10,6 +10,7 @@ import pandas as pd
 from errormap.seeding import rng_for
 
 TEXT_LIMIT = 1500
+Row = dict[str, Any]
 
 
 def clip(text: object, limit: int = TEXT_LIMIT) -> str:
@@ -42,51 +43,62 @@ def level_columns(details: pd.DataFrame) -> list[str]:
     return sorted((c for c in details.columns if c.startswith("level_") and c[6:].isdigit()), key=lambda c: int(c[6:]))
 
 
-def failure_records(details: pd.DataFrame) -> list[dict[str, Any]]:
-    """One compact record per failure for the browser (short keys keep the page small)."""
-    levels = level_columns(details)
-    records = []
-    for row in details.to_dict("records"):
-        records.append({
+def detail_rows(details: pd.DataFrame) -> list[Row]:
+    """The details as plain rows (one conversion: picking rows from a list is far cheaper than from a frame)."""
+    return details.to_dict("records")
+
+
+def failure_records(rows: list[Row], levels: list[str]) -> list[dict[str, Any]]:
+    """One compact record per failure for the browser (short keys keep the page small); `levels`: the path's columns."""
+    return [
+        {
             "id": row["failure_id"], "m": row["model"], "d": row["dataset"], "e": str(row["example_id"]),
             "p": [row[c] for c in levels if row[c]],
             "t": clip(row.get("error_title"), 300) or "(no diagnosis)",
             "s": clip(row.get("error_summary") or row.get("error"), 800),
             "i": clip(row.get("input_text")), "o": clip(row.get("output_text")), "r": clip(row.get("correct_answer")),
             "c": _criteria(row.get("criteria")),
-        })
-    return records
+        }
+        for row in rows
+    ]
 
 
-def spread_sample(rows: pd.DataFrame, count: int, seed: int, key: str) -> pd.DataFrame:
+def spread_sample(rows: list[Row], count: int, seed: int, key: str) -> list[Row]:
     """Up to `count` rows drawn across models and datasets: a seeded shuffle, then new models and datasets first."""
-    if count <= 0 or rows.empty:
-        return rows.iloc[0:0]
-    order = rng_for(seed, "report-examples", key).permutation(len(rows))
-    remaining = [rows.iloc[i] for i in order]
-    chosen: list[pd.Series] = []
+    if count <= 0 or not rows:
+        return []
+    remaining = [rows[i] for i in rng_for(seed, "report-examples", key).permutation(len(rows))]
+    all_models, all_datasets = {r["model"] for r in rows}, {r["dataset"] for r in rows}
+    chosen: list[Row] = []
     models: set[str] = set()
     datasets: set[str] = set()
     while remaining and len(chosen) < count:
-        def novelty(row: pd.Series) -> int:
-            return (row["model"] not in models) * 2 + (row["dataset"] not in datasets)
-
-        best = max(range(len(remaining)), key=lambda i: (novelty(remaining[i]), -i))
-        row = remaining.pop(best)
+        novelty = [(r["model"] not in models) * 2 + (r["dataset"] not in datasets) for r in remaining]
+        row = remaining.pop(novelty.index(max(novelty)))  # the first of the most novel
         chosen.append(row)
         models.add(row["model"])
         datasets.add(row["dataset"])
-        if models >= set(rows["model"]) and datasets >= set(rows["dataset"]):
+        if models >= all_models and datasets >= all_datasets:
             models, datasets = set(), set()
-    return pd.DataFrame(chosen)
+    return chosen
 
 
-def examples_by_node(details: pd.DataFrame, count: int, seed: int) -> dict[str, list[dict[str, Any]]]:
+def rows_by_node(rows: list[Row], levels: list[str]) -> dict[str, list[Row]]:
+    """The rows under each taxonomy node (any depth), nodes in the order of `levels` then of their ids."""
+    grouped: dict[str, list[Row]] = {}
+    for column in levels:
+        at_level: dict[str, list[Row]] = {}
+        for row in rows:
+            node_id = row[column]
+            if node_id and node_id == node_id:  # neither empty nor missing (NaN)
+                at_level.setdefault(str(node_id), []).append(row)
+        grouped.update(sorted(at_level.items()))
+    return grouped
+
+
+def examples_by_node(rows: list[Row], levels: list[str], count: int, seed: int) -> dict[str, list[dict[str, Any]]]:
     """Up to `count` example failures per taxonomy node (any depth), spread across models and datasets."""
-    examples: dict[str, list[dict[str, Any]]] = {}
-    for column in level_columns(details):
-        for node_id, rows in details.groupby(column):
-            if node_id:
-                picked = spread_sample(rows, count, seed, str(node_id))
-                examples[str(node_id)] = failure_records(picked) if len(picked) else []
-    return examples
+    return {
+        node_id: failure_records(spread_sample(node_rows, count, seed, node_id), levels)
+        for node_id, node_rows in rows_by_node(rows, levels).items()
+    }

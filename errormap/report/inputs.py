@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from errormap.report.sections import ReportCharts
 from errormap.taxonomy.model import Taxonomy, coverage
 
 
@@ -29,6 +30,8 @@ class ReportInputs:
     provenance: dict[str, Any] = field(default_factory=dict)
     rule_precision: dict[str, Any] | None = None
     """The offline judge's labelled-set figures (`errormap.report.trust.PRECISION_FILE`), when present."""
+    charts: ReportCharts | None = None
+    """The charts, when already started (`errormap.report.sections.start_charts`); else the report starts them."""
 
 
 def _param(params: dict[str, Any], dotted: str, default: Any = None) -> Any:

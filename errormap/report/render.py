@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import pandas as pd
 
-from errormap.report.charts import category_colours, tint
-from errormap.report.failures import examples_by_node, failure_details, failure_records
+from errormap.report.charts import tint
+from errormap.report.failures import detail_rows, examples_by_node, failure_details, failure_records, level_columns
 from errormap.report.inputs import ReportInputs, failed_share, header_facts, quality_warnings, threshold_facts
-from errormap.report.sections import dataset_section, model_section, selection_section
+from errormap.report.sections import category_order, dataset_section, model_section, selection_section, start_charts
 from errormap.report.trust import PRECISION_FILE, category_trust
 from errormap.signatures import at_level
 from errormap.taxonomy.model import ROOT_ID, Taxonomy, TaxonomyNode, coverage
@@ -56,20 +57,23 @@ def accuracy_rows(prepare: dict[str, Any]) -> tuple[list[str], list[dict[str, An
     return datasets, rows
 
 
+def details_at_level(inputs: ReportInputs, level: int) -> pd.DataFrame:
+    """Every failure's details, with its `category` at the signatures' level."""
+    details = failure_details(inputs.assignments, inputs.diagnoses, inputs.failures)
+    if f"level_{level}" in details.columns:
+        return at_level(details, level)
+    return details.assign(category=details["level_1_name"])
+
+
 def report_context(inputs: ReportInputs) -> dict[str, Any]:
     """Everything the template needs."""
     taxonomy, document = inputs.taxonomy, inputs.signatures
+    charts = inputs.charts or start_charts(taxonomy, document)  # drawn in the background while the page is assembled
     level = int(document["level"])
     seed = int(inputs.params.get("seed", 0) or 0)
-    top_level = [n.name for n in taxonomy.children(ROOT_ID)]
-    at_depth = [n.name for n in taxonomy.nodes if n.depth == level]
-    order = top_level if level == 1 else list(dict.fromkeys(at_depth + top_level))
-    colours = category_colours(top_level if level == 1 else top_level + at_depth)
-    details = failure_details(inputs.assignments, inputs.diagnoses, inputs.failures)
-    if f"level_{level}" in details.columns:
-        details = at_level(details, level)
-    else:
-        details = details.assign(category=details["level_1_name"])
+    order, colours = category_order(taxonomy, level)
+    details = details_at_level(inputs, level)
+    rows, levels = detail_rows(details), level_columns(details)
     failed, failed_fraction = failed_share(inputs.diagnoses)
     datasets, accuracy = accuracy_rows(inputs.prepare_metrics)
     nodes = [n for n in taxonomy.nodes if n.id != ROOT_ID]
@@ -85,15 +89,15 @@ def report_context(inputs: ReportInputs) -> dict[str, Any]:
         "level": level,
         "interval": document.get("interval", "Wilson score interval, 95%"),
         "sampled": bool(document.get("sampled")),
-        "q1": model_section(document, inputs.comparisons, details, colours, order, inputs.examples_per_category, seed),
-        "q2": dataset_section(document, colours, order),
-        "q3": selection_section(document, inputs.pairwise, order),
+        "q1": model_section(document, charts.models, inputs.comparisons, rows, levels, order, inputs.examples_per_category, seed),
+        "q2": dataset_section(document, charts.datasets, order),
+        "q3": selection_section(document, charts.distances, inputs.pairwise, order),
         "taxonomy": taxonomy, "children": _tree(taxonomy), "root_id": ROOT_ID,
         "node_colours": node_colours(taxonomy, colours),
-        "examples": examples_by_node(details, inputs.examples_per_category, seed),
+        "examples": examples_by_node(rows, levels, inputs.examples_per_category, seed),
         "category_options": [(n.id, "\u2003" * (n.depth - 1) + n.name, n.count) for n in _depth_first(taxonomy)],
         "node_names": json_for_script({n.id: n.name for n in nodes}),
-        "failures_json": json_for_script(failure_records(details)),
+        "failures_json": json_for_script(failure_records(rows, levels)),
         "models": sorted(details["model"].unique()), "datasets": sorted(details["dataset"].unique()),
         "accuracy_datasets": datasets, "accuracy": accuracy,
         "trust": category_trust(taxonomy, inputs.assignments, inputs.rule_precision),

@@ -12,7 +12,7 @@ import pytest
 from errormap.comparisons import compare_groups
 from errormap.report import render_html, render_report
 from errormap.report.charts import OTHER_COLOUR, category_colours, stacked_bars, tint
-from errormap.report.failures import failure_details, spread_sample
+from errormap.report.failures import detail_rows, failure_details, spread_sample
 from errormap.report.render import json_for_script, node_colours
 from errormap.signatures import category_shares, signatures_document
 from tests import report_fixtures
@@ -104,11 +104,11 @@ def test_a_category_has_one_colour_in_every_chart() -> None:
     assert len({colours[name] for name in top}) == len(top)
     assert category_colours(list(reversed(top))) == colours  # by name, not by position
     assert colours["Other"] == OTHER_COLOUR
-    svg = stacked_bars(
+    svg = str(stacked_bars(
         [{"group": r.group, "category": r.category, "value": r.share, "count": r.count}
          for r in category_shares(inputs.assignments, "model").itertuples()],
         "model", "share", colours, top,
-    )
+    ))
     for name in set(inputs.assignments["level_1_name"]):
         assert colours[name] in svg  # the bars of that category are drawn in its colour
     nodes = node_colours(taxonomy, colours)
@@ -206,11 +206,16 @@ def test_accuracy_marks_a_dataset_the_model_was_not_run_on() -> None:
 def test_examples_are_drawn_across_models_and_datasets() -> None:
     inputs = report_fixtures.build()
     details = failure_details(inputs.assignments, inputs.diagnoses, inputs.failures).sort_values(["dataset", "model"])
-    picked = spread_sample(details, 3, 13, "node")
-    assert set(picked["model"]) == set(MODELS) and set(picked["dataset"]) == set(DATASETS)
-    assert picked["failure_id"].tolist() == spread_sample(details, 3, 13, "node")["failure_id"].tolist()  # seeded
-    assert picked["failure_id"].tolist() != spread_sample(details, 3, 14, "node")["failure_id"].tolist()
-    assert len(spread_sample(details, 100, 13, "node")) == len(details)  # every row when asked for more
+    rows = detail_rows(details)
+
+    def ids(seed: int, count: int = 3) -> list[str]:
+        return [r["failure_id"] for r in spread_sample(rows, count, seed, "node")]
+
+    picked = spread_sample(rows, 3, 13, "node")
+    assert {r["model"] for r in picked} == set(MODELS) and {r["dataset"] for r in picked} == set(DATASETS)
+    assert ids(13) == [r["failure_id"] for r in picked]  # seeded
+    assert ids(13) != ids(14)
+    assert sorted(ids(13, 100)) == sorted(details["failure_id"])  # every row when asked for more
 
 
 def test_every_analysed_failure_is_in_the_browser_data() -> None:
