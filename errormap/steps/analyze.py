@@ -44,6 +44,7 @@ DIAGNOSIS_COLUMNS = [
     "truncated_chars",
 ]
 REASONING_MIN_CHARS = 40
+IN_FLIGHT_OFFLINE = 64  # the offline judge answers on the CPU: a small window is as fast as all at once
 
 
 def _has_reasoning(text: str) -> bool:
@@ -178,8 +179,13 @@ async def diagnose_all(
     judge: Judge,
     *,
     on_progress: Callable[[RunStats], None] | None = None,
+    in_flight: int | None = None,
 ) -> tuple[pd.DataFrame, RunStats]:
-    """Diagnose every case; a case whose judge call fails is kept with status 'failed' and the reason."""
+    """Diagnose every case; a case whose judge call fails is kept with status 'failed' and the reason.
+
+    `in_flight` bounds how many cases are being asked at once (None: all at once, as a batch judge
+    needs), so memory holds that many rendered requests instead of one per failure.
+    """
     stats = RunStats(total=len(cases))
 
     async def one(case: FailureCase) -> dict[str, object]:
@@ -217,8 +223,16 @@ async def diagnose_all(
             on_progress(stats)
         return row
 
+    rows: list[dict[str, object]] = [{} for _ in cases]
+    pending = iter(enumerate(cases))
+
+    async def worker() -> None:
+        for index, case in pending:  # workers share the iterator: each takes the next case
+            rows[index] = await one(case)
+
+    workers = len(cases) if in_flight is None else min(in_flight, len(cases))
     with _gc_spares_existing_objects():
-        rows = await asyncio.gather(*(one(case) for case in cases))
+        await asyncio.gather(*(worker() for _ in range(workers)))
     frame = pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)
     return frame.astype({"prompt_tokens": "int64", "completion_tokens": "int64", "requests": "int64",
                          "truncated_chars": "int64"}), stats
@@ -245,7 +259,7 @@ async def analyze(
         from errormap.cost.guard import check_budget
 
         await check_budget(results, failures, settings, judge)  # judge.max_cost: before the first request
-        diagnoses, stats = await diagnose_all(cases, judge, on_progress=on_progress)
+        diagnoses, stats = await diagnose_all(cases, judge, on_progress=on_progress, in_flight=in_flight_limit(settings))
     finally:
         await judge.aclose()
     metrics = {
@@ -254,6 +268,17 @@ async def analyze(
         "distinct_titles": int(diagnoses["error_title"].nunique()),
     }
     return Analysis(diagnoses, stats, metrics)
+
+
+def in_flight_limit(settings: Settings) -> int | None:
+    """Cases asked at once: twice what the judge serves at once (so it never waits on the next key), all for a batch."""
+    judge = settings.judge
+    if judge.kind != "openai":
+        return IN_FLIGHT_OFFLINE
+    if judge.mode == "batch":
+        return None
+    serving = sum(e.max_concurrency for e in judge.endpoints) if judge.endpoints else judge.max_concurrency
+    return 2 * serving
 
 
 def check_failed_share(stats: RunStats, allowed: float, where: str) -> None:

@@ -74,11 +74,16 @@ async def stability(
     """Build the taxonomy once per seed and report mean pairwise agreement (and each pair's)."""
     if len(seeds) < 2:
         raise ValueError("stability needs at least two seeds")
+    requests = 0
+
     async def build(seed: int):
+        nonlocal requests
         judge = judge_factory()
+        builder = TaxonomyBuilder(judge, config, int(seed))
         try:
-            return await TaxonomyBuilder(judge, config, int(seed)).build(errors)
+            return await builder.build(errors)
         finally:
+            requests += builder.stats.requests
             await judge.aclose()
 
     builds = await asyncio.gather(*(build(seed) for seed in seeds))  # independent builds: their requests overlap
@@ -92,6 +97,7 @@ async def stability(
         "seeds": [int(s) for s in seeds],
         "jaccard_threshold": threshold,
         "top_level_categories": [len(top_level_members(t, a)) for t, a in builds],
+        "judge_requests": requests,
         "pairs": pairs,
     }
 
