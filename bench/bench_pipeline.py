@@ -219,9 +219,8 @@ def cell(figures: Figures) -> str:
 
 
 def ratio(run: Run) -> str:
-    whole = run.whole or run.stage_sum
-    label = "dvc repro" if run.whole else "sum"
-    return f"{whole.wall / run.floor:.2f} ({label}), {run.stage_sum.wall / run.floor:.2f} (sum)"
+    whole = f"{run.whole.wall / run.floor:.2f} (dvc repro), " if run.whole else ""
+    return f"{whole}{run.stage_sum.wall / run.floor:.2f} (sum)"
 
 
 def print_scaling(by_scale: dict[int, list[Run]]) -> None:

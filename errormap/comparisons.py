@@ -8,6 +8,8 @@ pair. The whole-signature distance is the Jensen-Shannon distance between the tw
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -52,29 +54,52 @@ def compare_groups(assignments: pd.DataFrame, by: str = "model", level: int = 1)
     return table
 
 
-def compare_pair(
-    table: pd.DataFrame, sizes: pd.DataFrame, model_a: str, model_b: str
-) -> pd.DataFrame:
-    """Model A against model B per category, on the datasets both answered (`table` is `at_level` output)."""
-    answered = sizes[sizes["attempts"] > 0]
-    shared = sorted(set(answered.loc[answered["model"] == model_a, "dataset"]) & set(answered.loc[answered["model"] == model_b, "dataset"]))
-    rows_a = table[(table["model"] == model_a) & table["dataset"].isin(shared)]
-    rows_b = table[(table["model"] == model_b) & table["dataset"].isin(shared)]
-    on_shared = sizes[sizes["dataset"].isin(shared)]
-    effective_a = float(on_shared.loc[on_shared["model"] == model_a, "effective"].sum())
-    effective_b = float(on_shared.loc[on_shared["model"] == model_b, "effective"].sum())
-    categories = pd.concat([rows_a, rows_b])[["category_id", "category"]].drop_duplicates().sort_values("category_id")
-    counts_a, counts_b = rows_a["category_id"].value_counts(), rows_b["category_id"].value_counts()
+@dataclass
+class PairFacts:
+    """What every pair comparison reads, tallied once: datasets answered, effective attempts, category counts."""
+
+    answered: dict[str, set[str]]
+    effective: dict[tuple[str, str], float]
+    counts: dict[tuple[str, str], Counter]  # (model, dataset) -> Counter of (category_id, category)
+
+    @classmethod
+    def of(cls, table: pd.DataFrame, sizes: pd.DataFrame) -> "PairFacts":
+        answered: dict[str, set[str]] = defaultdict(set)
+        effective: dict[tuple[str, str], float] = defaultdict(float)
+        for model, dataset, attempts, value in zip(sizes["model"], sizes["dataset"], sizes["attempts"], sizes["effective"]):
+            effective[(model, dataset)] += float(value)
+            if attempts > 0:
+                answered[model].add(dataset)
+        counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        for model, dataset, category_id, category in zip(table["model"], table["dataset"], table["category_id"], table["category"]):
+            counts[(model, dataset)][(category_id, category)] += 1
+        return cls(answered, effective, counts)
+
+    def side(self, model: str, datasets: list[str]) -> tuple[Counter, float]:
+        """One model's failures per (category_id, category) and its effective attempts on `datasets`."""
+        tally: Counter = Counter()
+        for dataset in datasets:
+            tally.update(self.counts.get((model, dataset), Counter()))
+        return tally, sum(self.effective.get((model, dataset), 0.0) for dataset in datasets)
+
+
+def compare_pair(facts: PairFacts, model_a: str, model_b: str) -> pd.DataFrame:
+    """Model A against model B per category, on the datasets both answered."""
+    shared = sorted(facts.answered.get(model_a, set()) & facts.answered.get(model_b, set()))
+    (tally_a, effective_a), (tally_b, effective_b) = facts.side(model_a, shared), facts.side(model_b, shared)
+    rows_a, rows_b = sum(tally_a.values()), sum(tally_b.values())
+    by_id_a, by_id_b = _by_id(tally_a), _by_id(tally_b)
+    categories = sorted(set(tally_a) | set(tally_b), key=lambda item: item[0])
     records = []
-    for category_id, category in categories.itertuples(index=False):
-        k_a, k_b = int(counts_a.get(category_id, 0)), int(counts_b.get(category_id, 0))
+    for category_id, category in categories:
+        k_a, k_b = by_id_a.get(category_id, 0), by_id_b.get(category_id, 0)
         rate_a = k_a / effective_a if effective_a else 0.0
         rate_b = k_b / effective_b if effective_b else 0.0
         odds, p_value = fisher(k_a, max(round(effective_a), k_a), k_b, max(round(effective_b), k_b))
         records.append({
             "model_a": model_a, "model_b": model_b, "datasets": ",".join(shared),
             "category_id": category_id, "category": category, "count_a": k_a, "count_b": k_b,
-            "share_a": k_a / len(rows_a) if len(rows_a) else 0.0, "share_b": k_b / len(rows_b) if len(rows_b) else 0.0,
+            "share_a": k_a / rows_a if rows_a else 0.0, "share_b": k_b / rows_b if rows_b else 0.0,
             "rate_a": rate_a, "rate_b": rate_b, "rate_diff": rate_a - rate_b, "odds_ratio": odds, "p_value": p_value,
         })
     pair = pd.DataFrame(records, columns=PAIR_COLUMNS[:15])
@@ -87,14 +112,21 @@ def compare_pair(
     return pair[PAIR_COLUMNS]
 
 
+def _by_id(tally: Counter) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for (category_id, _), count in tally.items():
+        totals[category_id] += count
+    return totals
+
+
 def pairwise_comparisons(
     assignments: pd.DataFrame, attempts: pd.DataFrame | None = None, level: int = 1
 ) -> pd.DataFrame:
     """`compare_pair` for every pair of models (in name order), one long table."""
     table = at_level(assignments, level)
-    sizes = group_sizes(assignments, attempts)
+    facts = PairFacts.of(table, group_sizes(assignments, attempts))
     models = sorted(table["model"].unique())
-    pairs = [compare_pair(table, sizes, a, b) for a, b in combinations(models, 2)]
+    pairs = [compare_pair(facts, a, b) for a, b in combinations(models, 2)]
     pairs = [p for p in pairs if len(p)]
     if not pairs:
         return pd.DataFrame(columns=PAIR_COLUMNS).astype({"significant": bool})

@@ -142,9 +142,9 @@ def capability_of(path_names: list[str], groups: dict[str, list[str]]) -> str:
 def capability_table(assignments: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
     """The assignments with a `capability` column from the category names on each failure's path."""
     name_columns = [f"level_{d}_name" for d in range(1, taxonomy_depth(assignments) + 1)]
-    return assignments.assign(
-        capability=[capability_of(list(names), groups) for names in assignments[name_columns].itertuples(index=False)]
-    )
+    paths = list(assignments[name_columns].itertuples(index=False, name=None))
+    capability = {path: capability_of(list(path), groups) for path in set(paths)}  # one match per distinct path
+    return assignments.assign(capability=[capability[path] for path in paths])
 
 
 def _capability_shares(rows: pd.DataFrame) -> dict[str, Any]:
