@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from errormap.errors import UserError
+
+if TYPE_CHECKING:  # pandas loads with the first table read: a stage that starts on JSON inputs does not wait for it
+    import pandas as pd
 
 ColumnType = Literal["str", "str?", "float", "int", "bool"]
 SCHEMA_KEY = b"errormap.schema"
@@ -28,16 +30,18 @@ class ArtifactError(UserError):
 
 
 def _matches(series: pd.Series, kind: ColumnType) -> bool:
+    from pandas.api import types
+
     dtype = series.dtype
     if kind in ("str", "str?"):
-        if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
+        if not (types.is_object_dtype(dtype) or types.is_string_dtype(dtype)):
             return series.isna().all() and kind == "str?"
         return True
     if kind == "float":
-        return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        return types.is_numeric_dtype(dtype) and not types.is_bool_dtype(dtype)
     if kind == "int":
-        return pd.api.types.is_integer_dtype(dtype)
-    return pd.api.types.is_bool_dtype(dtype)
+        return types.is_integer_dtype(dtype)
+    return types.is_bool_dtype(dtype)
 
 
 @dataclass(frozen=True)
