@@ -128,6 +128,7 @@ def workspace(scale: int, base_url: str, concurrency: int, *overrides: str) -> t
                     "--examples", str(200 * scale)], check=True, stdout=subprocess.DEVNULL)
     env = {**os.environ, "ERRORMAP_TRACKING": "off", "PYTHONPATH": str(work), "DVC_NO_ANALYTICS": "1",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user's checkout: modules compiled once, not in every stage
     compose(work, env, base_url, concurrency, *overrides)
     return work, env
 

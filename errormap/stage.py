@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -63,3 +65,23 @@ def stage_context(name: str, params_path: str = PARAMS_FILE) -> Iterator[tuple[S
 def store_path() -> Path:
     """The judge answer store, outside DVC outputs so interrupted runs keep what was answered."""
     return repository_root() / ".errormap" / "cache.sqlite"
+
+
+def run(main: Callable[[], None]) -> None:
+    """Run a stage script's `main`; when it succeeds as the process's own program, end without module teardown.
+
+    Tearing down pandas, pyarrow, pydantic and the HTTP stack costs 0.1-0.3 s of CPU per stage and
+    does nothing for the outputs, which are closed by then. Exit handlers still run (logging, MLflow,
+    the report's chart process) and the streams are flushed before `os._exit(0)`. A failure exits as
+    usual; so does a stage run in-process (tests) or with threads still running.
+    """
+    main()
+    if Path(sys.argv[0]).resolve() != Path(main.__code__.co_filename).resolve():
+        return
+    if any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate()):
+        return
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(0)
+

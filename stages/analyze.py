@@ -7,7 +7,7 @@ import asyncio
 from errormap import artifacts
 from errormap.judge import judge_from_settings
 from errormap.progress import judge_progress
-from errormap.stage import log, stage_context, store_path
+from errormap.stage import log, run, stage_context, store_path
 from errormap.steps.analyze import analyze, check_failed_share
 
 
@@ -31,4 +31,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -11,7 +11,7 @@ from errormap.report.inputs import ReportInputs
 from errormap.report.render import render_report
 from errormap.report.sections import start_charts
 from errormap.report.trust import load_precision
-from errormap.stage import log, stage_context
+from errormap.stage import log, run, stage_context
 from errormap.tracking import run_provenance, runs_page
 
 
@@ -45,4 +45,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from errormap import artifacts
-from errormap.stage import log, stage_context
+from errormap.stage import log, run, stage_context
 from errormap.steps.signatures import compute_signatures
 
 
@@ -27,4 +27,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

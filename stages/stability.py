@@ -7,7 +7,7 @@ import logging
 
 from errormap import artifacts
 from errormap.judge import judge_from_settings
-from errormap.stage import log, stage_context, store_path
+from errormap.stage import log, run, stage_context, store_path
 from errormap.steps.stability import AGREEMENT_KEYS, measure_stability, skipped
 
 
@@ -30,4 +30,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

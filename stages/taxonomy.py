@@ -7,7 +7,7 @@ import asyncio
 from errormap import artifacts
 from errormap.judge import judge_from_settings
 from errormap.progress import taxonomy_progress
-from errormap.stage import log, stage_context, store_path
+from errormap.stage import log, run, stage_context, store_path
 from errormap.steps.taxonomy import build_taxonomy, check_quality
 
 
@@ -29,4 +29,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)
