@@ -43,6 +43,7 @@ JUDGE_SIM = ROOT.parent / "shared" / "judge_sim"
 CPU_MS_TARGET = 1.5
 RATIO_TARGET = 1.5
 STARTUP_TIMEOUT = 30.0
+SDK_MODULES = ("openai", "httpx", "httpx2")  # the default transport must load none of them (issue 14)
 
 
 # --------------------------------------------------------------------------- the judge server
@@ -171,7 +172,8 @@ def child(work: Path, profile: bool) -> None:
         _print_profile(profiler)
     stats = analysis.stats
     print(json.dumps({"startup_cpu": startup_cpu, "startup_wall": startup_wall, "work_cpu": work_cpu, "wall": wall,
-                      "requests": stats.requests, "failures": stats.total, "failed": stats.failed}))
+                      "requests": stats.requests, "failures": stats.total, "failed": stats.failed,
+                      "sdk_loaded": int(any(m in sys.modules for m in SDK_MODULES))}))
 
 
 def _profiler():  # type: ignore[no-untyped-def]
@@ -210,6 +212,7 @@ class Run:
     requests: int
     failures: int
     failed: int
+    sdk_loaded: int
 
     def ms(self, seconds: float) -> float:
         return 1000 * seconds / max(self.requests, 1)
@@ -242,6 +245,7 @@ def report(kind: str, run: Run, floor: float, label: str) -> bool:
           "(start-up and interpreter included)")
     print(f"  analysis wall            {run.wall:.3f} s = {ratio:.2f} x floor {floor:.3f} s  (target <= {RATIO_TARGET})")
     print(f"  process wall             {run.process_wall:.3f} s")
+    print(f"  openai SDK/httpx loaded  {'yes' if run.sdk_loaded else 'no'}")
     if run.server_cpu is not None:
         print(f"  server CPU (info)        {run.server_cpu:.3f} s = {run.ms(run.server_cpu):.3f} ms/request")
     print(f"  result                   {'PASS' if ok else 'FAIL'}")

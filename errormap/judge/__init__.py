@@ -1,8 +1,9 @@
 """Judges: the protocol, the LLM judge (chat client + prompts), the offline judge, and the caching wrapper.
 
 The protocol, the store and the caching wrapper are imported eagerly (they are light); the offline
-judge (scikit-learn) and the LLM judge (the openai SDK) load on first use, so a stage imports only
-the judge it runs.
+judge (scikit-learn) and the LLM judge load on first use, so a stage imports only the judge it runs.
+The LLM judge talks to its server through aiohttp; the openai SDK loads only for
+`judge.http_backend: httpx` and `judge.mode: batch`.
 """
 
 from __future__ import annotations

@@ -95,6 +95,7 @@ class BatchClient:
         self.batch_lines_sent = 0
         self.batches_created = 0
         self.batches_resumed = 0
+        self._sdk: Any = None
 
     @property
     def requests_sent(self) -> int:
@@ -120,7 +121,17 @@ class BatchClient:
         for submission, read in self._read.items():
             if set(self.ledger.members(submission)) <= read:
                 self.ledger.finish(submission)
+        if self._sdk is not None:
+            await self._sdk.close()
         await self.chat.aclose()
+
+    def _api(self) -> Any:
+        """The SDK client of the files and batches endpoints, built on first use (the SDK loads only here)."""
+        if self._sdk is None:
+            from errormap.judge.sdk_transport import sdk_client
+
+            self._sdk = sdk_client(self.chat.endpoint, self.config)
+        return self._sdk
 
     # --- collecting ------------------------------------------------------------------------------
 
@@ -206,7 +217,7 @@ class BatchClient:
         return await self._read_batch(submission.submission, batch_id, keys, pending)
 
     async def _submit_and_read(self, keys: list[str], pending: dict[str, _Request]) -> dict[str, str]:
-        client = self.chat._client
+        client = self._api()
         lines = "".join(
             json.dumps({"custom_id": key, "method": "POST", "url": CHAT_URL, "body": pending[key].body}) + "\n"
             for key in keys
@@ -226,7 +237,7 @@ class BatchClient:
         return await self._read_batch(submission, batch.id, keys, pending)
 
     async def _find_batch(self, submission: str) -> str | None:
-        async for batch in self.chat._client.batches.list(limit=100):
+        async for batch in self._api().batches.list(limit=100):
             if (batch.metadata or {}).get(METADATA_KEY) == submission:
                 return batch.id
         return None
@@ -235,7 +246,7 @@ class BatchClient:
         self, submission: str, batch_id: str, keys: list[str], pending: dict[str, _Request]
     ) -> dict[str, str]:
         """Poll until the batch ends, then settle every request it holds: answered, or failed with a reason."""
-        client = self.chat._client
+        client = self._api()
         while True:
             batch = await client.batches.retrieve(batch_id)
             counts = batch.request_counts

@@ -5,6 +5,8 @@ current structured-output mode, validates the reply against a pydantic schema, a
 is worth retrying (429 honouring Retry-After, 5xx, timeouts, connection errors, invalid JSON).
 Before the first request it checks the judge once (GET /models); a run of identical errors saying
 the judge is unusable, or no valid answer for `stall_timeout` seconds, stops the run (JudgeUnusable).
+The HTTP calls go through a `transport.Transport` (direct aiohttp by default, the openai SDK only
+for `judge.http_backend: httpx`); either raises the `api_errors` types classified here.
 """
 
 from __future__ import annotations
@@ -19,10 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import openai
-from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, ValidationError
 
+from errormap.judge.api_errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    BadRequestError,
+    RateLimitError,
+)
 from errormap.judge.base import JudgeError
 from errormap.judge.endpoint import resolve_endpoint
 from errormap.judge.faults import (
@@ -35,6 +42,8 @@ from errormap.judge.faults import (
 )
 from errormap.judge.guard import JudgeGuard
 from errormap.judge.schemas import Usage
+from errormap.judge.strict_schema import strict_json_schema
+from errormap.judge.transport import Transport, build_transport
 from errormap.settings import OpenAIJudgeConfig
 
 log = logging.getLogger(__name__)
@@ -51,10 +60,10 @@ def json_schema(schema: type[BaseModel]) -> dict[str, Any]:
     """The model's JSON schema in the form strict structured output accepts, generated once per class.
 
     Strict mode wants every property required, `additionalProperties: false` and no keywords next
-    to a `$ref`; the SDK's own converter (the one `chat.completions.parse` uses) guarantees that.
-    Shared between requests: treat the returned dict as read-only.
+    to a `$ref` (see `strict_schema`, identical to the SDK's converter). Shared between requests:
+    treat the returned dict as read-only.
     """
-    return to_strict_json_schema(schema)
+    return strict_json_schema(schema)
 
 
 @functools.cache
@@ -84,13 +93,13 @@ class Completion:
     attempts: int
 
 
-def _retry_after_seconds(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    if response is None:
+def _retry_after_seconds(exc: BaseException | None) -> float | None:
+    """The server's Retry-After (or retry-after-ms) of a status error, in seconds."""
+    if not isinstance(exc, APIStatusError):
         return None
-    value = response.headers.get("retry-after")
+    value = exc.headers.get("retry-after")
     if value is None:
-        millis = response.headers.get("retry-after-ms")
+        millis = exc.headers.get("retry-after-ms")
         return float(millis) / 1000 if millis else None
     try:
         return float(value)
@@ -101,9 +110,9 @@ def _retry_after_seconds(exc: BaseException) -> float | None:
 def _is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, (JudgeUnusable, NonJsonReply)):
         return False
-    if isinstance(exc, (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError)):
+    if isinstance(exc, (RateLimitError, APITimeoutError, APIConnectionError)):
         return True
-    if isinstance(exc, openai.APIStatusError):
+    if isinstance(exc, APIStatusError):
         return exc.status_code >= 500 or exc.status_code in (408, 409)
     return isinstance(exc, InvalidJudgeOutput)
 
@@ -128,7 +137,7 @@ def parse_json_answer(content: str | None, schema: type[M]) -> M:
 
 def read_completion(completion: object, schema: type[M]) -> tuple[M, Usage]:
     """The answer and token usage of a Chat Completions reply body (as parsed JSON)."""
-    if isinstance(completion, (str, bytes)):  # the SDK hands back a body that is not JSON as text
+    if isinstance(completion, (str, bytes)):  # the transports hand back a body that is not JSON as text
         raise NonJsonReply(f"HTTP 200 with a body that is not JSON: {str(completion)[:80]!r}")
     if not isinstance(completion, dict):
         raise InvalidJudgeOutput(f"reply is not a JSON object: {str(completion)[:200]!r}")
@@ -150,56 +159,19 @@ def read_completion(completion: object, schema: type[M]) -> tuple[M, Usage]:
         raise
 
 
-def _connection_limits(max_concurrency: int) -> Any:
-    """The SDK's default pool limits, raised so every concurrent request keeps its connection alive."""
-    default = openai.DEFAULT_CONNECTION_LIMITS
-    return type(default)(
-        max_connections=max(default.max_connections or 0, max_concurrency),
-        max_keepalive_connections=max(default.max_keepalive_connections or 0, max_concurrency),
-        keepalive_expiry=default.keepalive_expiry,
-    )
-
-
-def _http_client(config: OpenAIJudgeConfig) -> Any:
-    """The HTTP client of the OpenAI client.
-
-    `auto` prefers the SDK's aiohttp transport (`openai.DefaultAioHttpClient`): the default
-    httpx connection pool costs about a millisecond of CPU per request at high concurrency
-    (openai/openai-python#1596, encode/httpx#3215). Both raise the same SDK exceptions.
-    """
-    limits = _connection_limits(config.max_concurrency)
-    if config.http_backend in ("auto", "aiohttp"):
-        try:
-            return openai.DefaultAioHttpClient(limits=limits)
-        except RuntimeError as exc:  # the SDK's way of saying openai[aiohttp] is not installed
-            if config.http_backend == "aiohttp":
-                raise ValueError(f"judge.http_backend=aiohttp is unavailable: {exc}") from exc
-    return openai.DefaultAsyncHttpxClient(limits=limits)
-
-
 class ChatClient:
     """Sends chat requests with bounded concurrency and retries; answers validated against a schema."""
 
-    def __init__(self, config: OpenAIJudgeConfig, client: openai.AsyncOpenAI | None = None):
+    def __init__(self, config: OpenAIJudgeConfig, transport: Transport | None = None):
         self.config = config
         self.mode = config.structured_output
         self.endpoint = resolve_endpoint(config)
-        self._client = client or openai.AsyncOpenAI(
-            base_url=self.endpoint.base_url,
-            api_key=self.endpoint.api_key,
-            default_headers=self.endpoint.headers,
-            timeout=config.timeout,
-            max_retries=0,
-            http_client=_http_client(config),
-        )
+        self.transport = transport or build_transport(self.endpoint, config)
         self._semaphore = asyncio.Semaphore(config.max_concurrency)
         self.guard = JudgeGuard(self.endpoint.base_url, config.stop_after_identical_errors, config.stall_timeout)
         self._checked = not config.check_on_start
         self._check_lock = asyncio.Lock()
         self.requests_sent = 0
-        # Chat requests go straight through aiohttp when the aiohttp transport is chosen (see `_post`).
-        self._direct = client is None and config.http_backend in ("auto", "aiohttp") and _has_aiohttp()
-        self._session: Any = None
 
     async def complete(self, render: Render, schema: type[M], schema_name: str) -> Completion:
         """Ask until a valid answer or the retries run out (then JudgeError).
@@ -252,14 +224,14 @@ class ChatClient:
                 return
             wait = min(self.config.timeout, CHECK_TIMEOUT)
             try:
-                listed = await self._client.get("/models", cast_to=object, options={"timeout": wait})
-            except openai.APIStatusError as exc:
+                listed = await self.transport.get("/models", wait)
+            except APIStatusError as exc:
                 fault = fault_of(exc)
                 if fault is not None and fault.kind != "not_found":
                     raise self.guard.stop(f"GET /models: {self.endpoint.scrub(fault.detail)}") from None
-            except openai.APIConnectionError as exc:
+            except APIConnectionError as exc:
                 problem = connection_problem(exc)
-                if problem is None and isinstance(exc, openai.APITimeoutError):
+                if problem is None and isinstance(exc, APITimeoutError):
                     problem = f"it accepted the connection but did not answer GET /models within {wait:g} s"
                 raise self.guard.stop(problem or self.endpoint.scrub(describe(exc))) from None
             else:
@@ -273,49 +245,7 @@ class ChatClient:
 
     async def aclose(self) -> None:
         self.guard.close()
-        if self._session is not None:
-            await self._session.close()
-        await self._client.close()
-
-    async def _post(self, body: dict[str, Any]) -> object:
-        """POST /chat/completions; the parsed JSON body (or its text when it is not JSON).
-
-        With the aiohttp transport the request skips the SDK's request pipeline, which costs about
-        2 ms of CPU per request (building options, an httpx request and response around aiohttp),
-        more than everything else errormap does per request together. The SDK still builds the
-        headers (auth, defaults) and turns an HTTP error into the same exception, so retries and
-        fault handling see exactly what `client.post` raises.
-        """
-        if not self._direct:
-            return await self._client.post("/chat/completions", body=body, cast_to=object)
-        import aiohttp
-        import httpx
-
-        url = f"{str(self._client.base_url).rstrip('/')}/chat/completions"
-        if self._session is None:
-            headers = {k: v for k, v in self._client.default_headers.items() if isinstance(v, str)}
-            headers["Content-Type"] = "application/json"
-            self._session = aiohttp.ClientSession(
-                headers=headers,
-                connector=aiohttp.TCPConnector(limit=self.config.max_concurrency),
-                timeout=aiohttp.ClientTimeout(total=self.config.timeout),
-            )
-        try:
-            async with self._session.post(url, data=json.dumps(body)) as response:
-                raw = await response.read()
-                if response.status >= 400:
-                    failed = httpx.Response(response.status, headers=list(response.headers.items()), content=raw,
-                                            request=httpx.Request("POST", url))
-                    raise self._client._make_status_error_from_response(failed)
-        except asyncio.TimeoutError as exc:
-            raise openai.APITimeoutError(request=httpx.Request("POST", url)) from exc
-        except aiohttp.ClientError as exc:
-            cause = getattr(exc, "os_error", None) or exc
-            raise openai.APIConnectionError(request=httpx.Request("POST", url)) from cause
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw.decode("utf-8", errors="replace")
+        await self.transport.aclose()
 
     def _response_format(self, schema: type[BaseModel], schema_name: str) -> dict[str, Any] | None:
         if self.mode in ("auto", "json_schema"):
@@ -356,12 +286,10 @@ class ChatClient:
             self.guard.check()  # stopped while this request waited for a slot: send nothing more
             self.requests_sent += 1
             try:
-                # The same POST as `chat.completions.create(**body)` (same auth, retries off, same
-                # errors), minus two per-request costs of the typed API that matter at hundreds of
-                # requests per second: walking the typed params (~0.5 ms of CPU) and building a typed
-                # ChatCompletion from the reply (~0.3 ms). The reply is read as plain JSON instead.
-                completion = await self._post(body)
-            except openai.BadRequestError as exc:
+                # The same POST as `chat.completions.create(**body)` (same auth, retries off), minus
+                # the typed API's per-request costs (~0.8 ms of CPU): the reply is read as plain JSON.
+                completion = await self.transport.post("/chat/completions", body)
+            except BadRequestError as exc:
                 if self.mode == "auto" and response_format is not None and rejects_structured_output(exc):
                     log.warning("judge server does not support structured output (%s); using plain JSON",
                                 describe(exc))
@@ -370,10 +298,3 @@ class ChatClient:
                 raise
         return read_completion(completion, schema)
 
-
-def _has_aiohttp() -> bool:
-    try:
-        import aiohttp  # noqa: F401
-    except ImportError:
-        return False
-    return True

@@ -14,9 +14,8 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import openai
-
 from errormap.errors import StageError
+from errormap.judge.api_errors import APIStatusError, BadRequestError
 
 CONTEXT_LENGTH = re.compile(
     r"(?i)context[_ ]length|maximum context|context window|too many tokens|prompt is too long|"
@@ -67,11 +66,11 @@ def connection_problem(exc: BaseException) -> str | None:
     return None
 
 
-def _content_type(exc: openai.APIStatusError) -> str:
-    return exc.response.headers.get("content-type", "").split(";")[0].strip().lower()
+def _content_type(exc: APIStatusError) -> str:
+    return exc.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _status_message(exc: openai.APIStatusError) -> str:
+def _status_message(exc: APIStatusError) -> str:
     body = exc.body
     if isinstance(body, dict):
         inner = body.get("error", body)
@@ -88,7 +87,7 @@ def fault_of(exc: BaseException) -> Fault | None:
         return Fault("unreachable", problem)
     if isinstance(exc, NonJsonReply):
         return Fault("not_json", str(exc))
-    if isinstance(exc, openai.APIStatusError):
+    if isinstance(exc, APIStatusError):
         kind = _content_type(exc)
         if kind and "json" not in kind:
             return Fault("not_json", f"HTTP {exc.status_code} with a {kind} body, not the API's JSON")
@@ -101,21 +100,21 @@ def fault_of(exc: BaseException) -> Fault | None:
 
 def is_context_length(exc: BaseException) -> bool:
     """A 400/413 saying the prompt does not fit the judge's context."""
-    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 413):
+    if not isinstance(exc, APIStatusError) or exc.status_code not in (400, 413):
         return False
     return getattr(exc, "code", None) == "context_length_exceeded" or bool(CONTEXT_LENGTH.search(_status_message(exc)))
 
 
 def rejects_structured_output(exc: BaseException) -> bool:
     """A 400 saying the server does not support the response_format sent (not any other bad request)."""
-    if not isinstance(exc, openai.BadRequestError) or is_context_length(exc):
+    if not isinstance(exc, BadRequestError) or is_context_length(exc):
         return False
     return getattr(exc, "param", None) == "response_format" or bool(STRUCTURED_OUTPUT.search(_status_message(exc)))
 
 
 def describe(exc: BaseException, max_text_chars: int | None = None) -> str:
     """One line for a failed diagnosis: the error, its root cause, and for a too-long prompt what to change."""
-    if isinstance(exc, openai.APIStatusError):
+    if isinstance(exc, APIStatusError):
         text = f"{type(exc).__name__}: HTTP {exc.status_code}: {_status_message(exc)}"
     else:
         text = f"{type(exc).__name__}: {exc}"

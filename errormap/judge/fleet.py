@@ -19,8 +19,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-import openai
-
+from errormap.judge.api_errors import APIConnectionError, APIStatusError, RateLimitError
 from errormap.judge.base import JudgeError
 from errormap.judge.client import ChatClient, Completion, InvalidJudgeOutput, Render, _retry_after_seconds
 from errormap.judge.faults import JudgeUnusable
@@ -64,15 +63,15 @@ def _endpoint_failure(exc: BaseException | None) -> bool:
     """Whether an error says the endpoint is unwell (not the model's answer, not a rate limit)."""
     if isinstance(exc, JudgeUnusable):
         return True
-    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
+    if isinstance(exc, APIConnectionError):  # timeouts included
         return True
-    return isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
+    return isinstance(exc, APIStatusError) and exc.status_code >= 500
 
 
 def _retryable(exc: BaseException | None) -> bool:
-    if exc is None or _endpoint_failure(exc) or isinstance(exc, (openai.RateLimitError, InvalidJudgeOutput)):
+    if exc is None or _endpoint_failure(exc) or isinstance(exc, (RateLimitError, InvalidJudgeOutput)):
         return True
-    return isinstance(exc, openai.APIStatusError) and exc.status_code in (408, 409)
+    return isinstance(exc, APIStatusError) and exc.status_code in (408, 409)
 
 
 class FleetClient:
@@ -187,7 +186,7 @@ class FleetClient:
                 member.out_until, member.outages = None, 0
             else:
                 member.failed += 1
-                hinted = _retry_after_seconds(cause) if isinstance(cause, openai.RateLimitError) else None
+                hinted = _retry_after_seconds(cause) if isinstance(cause, RateLimitError) else None
                 if hinted is not None:
                     member.cool_until = loop.time() + min(hinted, self.config.retry_max_delay)
                 if _endpoint_failure(cause):
