@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,23 @@ def test_in_process_it_only_calls_main() -> None:
     calls = []
     run(lambda: calls.append("main"))  # pytest's own process: must return, not exit
     assert calls == ["main"]
+
+
+def test_run_by_runpy_in_this_process_it_returns(tmp_path: Path) -> None:
+    script = tmp_path / "stage.py"
+    script.write_text(SCRIPT)
+    argv = sys.argv[:]
+    try:
+        sys.argv = [str(script), str(tmp_path)]
+        runpy.run_path(str(script), run_name="__main__")  # sets sys.argv[0] to the script, as the stage runner does
+    finally:
+        sys.argv = argv
+    assert (tmp_path / "output").read_text() == "written"
+
+
+def test_under_a_profiler_the_process_ends_as_usual(tmp_path: Path) -> None:
+    script = tmp_path / "stage.py"
+    script.write_text(SCRIPT)
+    done = subprocess.run([sys.executable, "-m", "cProfile", str(script), str(tmp_path)], capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert done.returncode == 0 and "function calls" in done.stdout  # the profile is printed after main returns
