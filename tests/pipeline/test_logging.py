@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Iterator
 
 import pytest
 
@@ -11,6 +13,17 @@ from errormap.stage import LOG_LEVEL_ENV, setup_logging
 from errormap.steps.analyze import diagnose_all
 from errormap.testing.defaults import openai_judge
 from errormap.testing.openai_server import AutoResponder, ScriptedServer
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """setup_logging() reconfigures the root logger: put it back so later tests see the logging they started with."""
+    root, errormap = logging.getLogger(), logging.getLogger("errormap")
+    handlers, level, errormap_level = root.handlers[:], root.level, errormap.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    errormap.setLevel(errormap_level)
 
 
 def _diagnose_through_httpx(capfd: pytest.CaptureFixture[str]) -> str:
