@@ -39,10 +39,22 @@ def setup_logging() -> None:
     log.setLevel(verbose or logging.INFO)
 
 
+def use_system_memory_pool() -> None:
+    """Arrow allocates through malloc, which hands freed memory back, instead of its own pool, which keeps it.
+
+    Tables read from Parquet become pandas columns backed by Arrow; with Arrow's default pool a
+    stage's peak memory grew by about twice the data it read (measured in bench/bench_pipeline.py).
+    """
+    import pyarrow
+
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+
+
 @contextmanager
 def stage_context(name: str, params_path: str = PARAMS_FILE) -> Iterator[tuple[Settings, Tracker]]:
     """Validate the settings, open the tracking run, and turn user errors into one line and exit code 1."""
     setup_logging()
+    use_system_memory_pool()
     try:
         settings = load_settings(params_path)
         stale = stale_params(params_path)  # conf/ edited since params.yaml was composed: not silently the old one
