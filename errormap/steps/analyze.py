@@ -12,7 +12,7 @@ import gc
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +59,14 @@ def peer_rank(seed: int, dataset: str, example_id: str, model: str) -> int:
 def build_cases(
     marked: pd.DataFrame, failures: pd.DataFrame, *, k_correct: int = 3, seed: int = 0, max_text_chars: int | None = None
 ) -> list[FailureCase]:
-    """One case per sampled failure, with up to k correct outputs of other models on the same example.
+    """`iter_cases` as a list."""
+    return list(iter_cases(marked, failures, k_correct=k_correct, seed=seed, max_text_chars=max_text_chars))
+
+
+def iter_cases(
+    marked: pd.DataFrame, failures: pd.DataFrame, *, k_correct: int = 3, seed: int = 0, max_text_chars: int | None = None
+) -> Iterator[FailureCase]:
+    """One case per sampled failure, in order, with up to k correct outputs of other models on the same example.
 
     Peers with reasoning come first, then by a hash of (seed, example, peer model): adding a model
     changes a failure's peers only where the new model ranks into its top k. Every text is cut to
@@ -73,7 +80,6 @@ def build_cases(
         marked["dataset"], marked["example_id"], marked["model"], marked["output_text"], marked["is_failure"]
     ):
         by_example[(dataset, example_id)].append((model, output, bool(is_failure)))
-    cases = []
     for row in failures.itertuples(index=False):
         peers = sorted(p for p in by_example[(row.dataset, row.example_id)] if p[0] != row.model)
         correct = [p for p in peers if not p[2]]
@@ -81,22 +87,19 @@ def build_cases(
         chosen = correct[: max(0, int(k_correct))]
         reference = row.correct_answer if isinstance(row.correct_answer, str) else None
         shown = [cut(text) for text in (row.input_text, row.output_text, reference or "", *(p[1] for p in chosen))]
-        cases.append(
-            FailureCase(
-                failure_id=row.failure_id,
-                dataset=row.dataset,
-                example_id=row.example_id,
-                model=row.model,
-                input_text=shown[0][0],
-                output_text=shown[1][0],
-                correct_answer=shown[2][0] if reference is not None else None,
-                other_correct_outputs=[text for text, _ in shown[3:]],
-                other_models=[p[0] for p in chosen],
-                peer_outputs=[cut(p[1])[0] for p in peers],
-                truncated_chars=sum(omitted for _, omitted in shown),
-            )
+        yield FailureCase(
+            failure_id=row.failure_id,
+            dataset=row.dataset,
+            example_id=row.example_id,
+            model=row.model,
+            input_text=shown[0][0],
+            output_text=shown[1][0],
+            correct_answer=shown[2][0] if reference is not None else None,
+            other_correct_outputs=[text for text, _ in shown[3:]],
+            other_models=[p[0] for p in chosen],
+            peer_outputs=[cut(p[1])[0] for p in peers],
+            truncated_chars=sum(omitted for _, omitted in shown),
         )
-    return cases
 
 
 @dataclass
@@ -175,18 +178,23 @@ def _gc_spares_existing_objects() -> Iterator[None]:
 
 
 async def diagnose_all(
-    cases: list[FailureCase],
+    cases: Iterable[FailureCase],
     judge: Judge,
     *,
     on_progress: Callable[[RunStats], None] | None = None,
     in_flight: int | None = None,
+    total: int | None = None,
 ) -> tuple[pd.DataFrame, RunStats]:
     """Diagnose every case; a case whose judge call fails is kept with status 'failed' and the reason.
 
     `in_flight` bounds how many cases are being asked at once (None: all at once, as a batch judge
-    needs), so memory holds that many rendered requests instead of one per failure.
+    needs), so memory holds that many cases and rendered requests instead of one per failure; `cases`
+    may then be an iterator (`iter_cases`) with their number in `total`.
     """
-    stats = RunStats(total=len(cases))
+    if total is None:
+        cases = list(cases)
+        total = len(cases)
+    stats = RunStats(total=total)
 
     async def one(case: FailureCase) -> dict[str, object]:
         row = _row(case, judge)
@@ -223,14 +231,14 @@ async def diagnose_all(
             on_progress(stats)
         return row
 
-    rows: list[dict[str, object]] = [{} for _ in cases]
-    pending = iter(enumerate(cases))
+    rows: list[dict[str, object]] = [{} for _ in range(total)]
+    pending = enumerate(cases)
 
     async def worker() -> None:
         for index, case in pending:  # workers share the iterator: each takes the next case
             rows[index] = await one(case)
 
-    workers = len(cases) if in_flight is None else min(in_flight, len(cases))
+    workers = total if in_flight is None else min(in_flight, total)
     with _gc_spares_existing_objects():
         await asyncio.gather(*(worker() for _ in range(workers)))
     frame = pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)
@@ -253,13 +261,15 @@ async def analyze(
     on_progress: Callable[[RunStats], None] | None = None,
 ) -> Analysis:
     """Diagnose every sampled failure (the judge is closed afterwards)."""
-    cases = build_cases(results, failures, k_correct=settings.analysis.k_correct, seed=settings.seed,
-                        max_text_chars=settings.judge.max_text_chars)
+    cases = iter_cases(results, failures, k_correct=settings.analysis.k_correct, seed=settings.seed,
+                       max_text_chars=settings.judge.max_text_chars)  # made as the window reaches them
     try:
         from errormap.cost.guard import check_budget
 
         await check_budget(results, failures, settings, judge)  # judge.max_cost: before the first request
-        diagnoses, stats = await diagnose_all(cases, judge, on_progress=on_progress, in_flight=in_flight_limit(settings))
+        diagnoses, stats = await diagnose_all(
+            cases, judge, on_progress=on_progress, in_flight=in_flight_limit(settings), total=len(failures)
+        )
     finally:
         await judge.aclose()
     metrics = {

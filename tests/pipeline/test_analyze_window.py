@@ -54,3 +54,26 @@ def test_the_window_is_twice_what_the_judge_serves_and_none_for_a_batch() -> Non
     batch = settings.model_copy(update={"judge": openai_judge_config(mode="batch")})
     assert in_flight_limit(online) == 80
     assert in_flight_limit(batch) is None
+
+
+def test_cases_from_an_iterator_are_made_only_as_the_window_reaches_them() -> None:
+    made: list[int] = []
+    seen_when_first_done: list[int] = []
+
+    def lazily(count: int):
+        for case in cases(count):
+            made.append(1)
+            yield case
+
+    judge = CountingJudge()
+    diagnose = judge.diagnose
+
+    async def record(case: FailureCase) -> JudgeAnswer[Diagnosis]:
+        answer = await diagnose(case)
+        seen_when_first_done.append(len(made))
+        return answer
+
+    judge.diagnose = record  # type: ignore[method-assign]
+    frame, stats = asyncio.run(diagnose_all(lazily(100), judge, in_flight=8, total=100))
+    assert seen_when_first_done[0] <= 8  # no more than the window was made before the first answer
+    assert list(frame["failure_id"]) == [str(i) for i in range(100)] and stats.done == 100
