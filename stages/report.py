@@ -7,10 +7,7 @@ from errormap.report.svg import start_engine
 start_engine()  # the chart process starts its engine (about 0.4 s) while pandas and the inputs load
 
 from errormap import artifacts
-from errormap.report.inputs import ReportInputs
-from errormap.report.render import render_report
 from errormap.report.sections import start_charts
-from errormap.report.trust import load_precision
 from errormap.stage import log, run, stage_context
 from errormap.tracking import run_provenance, runs_page
 
@@ -18,7 +15,11 @@ from errormap.tracking import run_provenance, runs_page
 def main() -> None:
     with stage_context("report") as (settings, tracker):
         taxonomy, signatures = artifacts.TAXONOMY.read(), artifacts.SIGNATURES.read_json()
-        charts = start_charts(taxonomy, signatures)  # drawn in another process while the tables are read
+        charts = start_charts(taxonomy, signatures)  # drawn in another process from here on
+        from errormap.report.inputs import ReportInputs  # pandas and the page's modules load while they are drawn
+        from errormap.report.render import render_report
+        from errormap.report.trust import load_precision
+
         inputs = ReportInputs(
             taxonomy=taxonomy,
             assignments=artifacts.ASSIGNMENTS.read(),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from errormap.seeding import rng_for
+
+if TYPE_CHECKING:  # pandas loads after the charts are on their way (stages/report.py)
+    import pandas as pd
 
 TEXT_LIMIT = 1500
 Row = dict[str, Any]

@@ -6,14 +6,15 @@ Charts and tables are built from the same rows, so they agree on every label and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from errormap.report.charts import PALETTE, category_colours, heatmap, in_order, stacked_bars
 from errormap.report.failures import Row, failure_records, spread_sample
 from errormap.report.svg import Chart
 from errormap.taxonomy.model import ROOT_ID, Taxonomy
+
+if TYPE_CHECKING:  # pandas loads after the charts are on their way (stages/report.py)
+    import pandas as pd
 
 Charts = dict[str, Chart | str]
 
