@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from typing import Any
 
 from errormap.judge.base import JudgeAnswer, TitleCount
@@ -34,35 +33,29 @@ def _payload(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1)
 
 
-class RenderedKeys:
-    """Messages rendered for a request's store key, handed to the request that then sends them.
+class LastRendered:
+    """The messages last rendered for a store key, handed to the request that then sends them.
 
-    A caching judge renders a request to compute its key, then asks: the messages are kept here
-    so they are rendered once. An entry belongs to the very argument objects it was rendered from
-    (compared by identity, so equal-looking but different requests never share one); it is taken
-    once, and the oldest go when more than `size` are waiting (answers found in the store).
+    A caching judge renders a request to compute its key and, when the store does not hold the
+    answer, asks at once (nothing is awaited in between), so only the latest rendering can be
+    waiting: it is kept here so the request is rendered once. It belongs to the very argument
+    objects it was rendered from (compared by identity, so equal-looking but different requests
+    never share it) and is taken once; a key answered by the store is replaced by the next.
     """
 
-    def __init__(self, size: int = 1024):
-        self.size = size
-        self._waiting: OrderedDict[tuple[str, tuple[int, ...]], tuple[tuple[Any, ...], Messages]] = OrderedDict()
-
-    @staticmethod
-    def _key(task: Task, request: dict[str, Any]) -> tuple[str, tuple[int, ...]]:
-        return task.name, tuple(id(value) for value in request.values())
+    def __init__(self) -> None:
+        self._last: tuple[Task, tuple[Any, ...], Messages] | None = None
 
     def put(self, task: Task, request: dict[str, Any], messages: Messages) -> None:
-        self._waiting[self._key(task, request)] = (tuple(request.values()), messages)
-        while len(self._waiting) > self.size:
-            self._waiting.popitem(last=False)
+        self._last = (task, tuple(request.values()), messages)
 
     def take(self, task: Task, request: dict[str, Any]) -> Messages | None:
-        """The messages rendered for exactly these arguments, once; None if there are none."""
-        entry = self._waiting.pop(self._key(task, request), None)
-        if entry is None or len(entry[0]) != len(request):
+        """The messages rendered for exactly these arguments, once; None if they were not the last rendered."""
+        last, self._last = self._last, None
+        if last is None or last[0] is not task or len(last[1]) != len(request):
             return None
-        same = all(kept is given for kept, given in zip(entry[0], request.values()))
-        return entry[1] if same else None
+        same = all(kept is given for kept, given in zip(last[1], request.values()))
+        return last[2] if same else None
 
 
 class OpenAIJudge:
@@ -75,7 +68,7 @@ class OpenAIJudge:
         self.judge_id = f"openai:{config.model}"
         self.client = client or ChatClient(config)
         self._system_messages: dict[tuple[Task, str], str] = {}
-        self._rendered_keys = RenderedKeys()
+        self._rendered_keys = LastRendered()
 
     @property
     def requests_sent(self) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from errormap.judge import AnswerStore, CachingJudge
-from errormap.judge.openai_judge import OpenAIJudge, RenderedKeys
+from errormap.judge.openai_judge import LastRendered, OpenAIJudge
 from errormap.judge.schemas import FailureCase
 from errormap.judge.tasks import DIAGNOSE
 from errormap.steps.analyze import diagnose_all
@@ -70,8 +70,8 @@ def test_a_retry_in_plain_json_mode_renders_the_schema_into_the_prompt(tmp_path:
     assert plain == judge.render(DIAGNOSE, "none", **judge._context(DIAGNOSE, request)) and plain != render("auto")
 
 
-def test_rendered_keys_match_by_identity_and_are_bounded() -> None:
-    keys = RenderedKeys(size=2)
+def test_last_rendered_matches_by_identity_and_keeps_only_the_latest() -> None:
+    keys = LastRendered()
     first, equal = case(1), case(1)
     keys.put(DIAGNOSE, {"case": first}, [{"role": "user", "content": "a"}])
     assert keys.take(DIAGNOSE, {"case": equal}) is None  # equal, but not the request it was rendered for
@@ -81,4 +81,7 @@ def test_rendered_keys_match_by_identity_and_are_bounded() -> None:
     kept = [case(i) for i in range(3)]
     for c in kept:
         keys.put(DIAGNOSE, {"case": c}, [])
-    assert keys.take(DIAGNOSE, {"case": kept[0]}) is None and keys.take(DIAGNOSE, {"case": kept[2]}) == []
+    assert keys.take(DIAGNOSE, {"case": kept[0]}) is None  # only the latest rendering is kept
+    for c in kept:
+        keys.put(DIAGNOSE, {"case": c}, [])
+    assert keys.take(DIAGNOSE, {"case": kept[2]}) == []
