@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from errormap.answers import is_number, normalise_choice
+from errormap.answers import AnswerKind, normalise_choice, reference_kind
 
 LETTERS = "ABCDEFGHIJ"
 _MARKER = re.compile(r"(?:(?<=\s)|^|(?<=Options:)|(?<=Choices:))(?:\((?P<paren>[A-J])\)|(?P<bare>[A-J])[.):])(?=[ \t])", re.M)
@@ -123,10 +123,11 @@ def detect_task(input_text: str, reference: str | None) -> TaskInfo:
     if ref and _is_preference(input_text, ref):
         return TaskInfo(TaskType.preference, {"A": "", "B": ""}, language=language)
     options = parse_options(input_text)
-    letters = normalise_choice(ref) if re.fullmatch(r"\(?[A-Ja-j]\)?|[A-J]{2,4}", ref) else None
+    kind = reference_kind(ref)
+    letters = normalise_choice(ref) if kind is AnswerKind.choice else None
     if letters and (not options or set(letters) <= set(options)):
         return TaskInfo(TaskType.choice, options, language=language)
-    if ref and is_number(ref):
+    if kind is AnswerKind.number:
         return TaskInfo(TaskType.numeric, language=language)
     code = _CODE_TASK.search(input_text) is not None
     if code and re.search(r"\bdef |\breturn\b|[{};]|\n", ref):
