@@ -281,7 +281,6 @@ class ChatClient:
 
     async def _request(self, messages: Messages, schema: type[M], schema_name: str) -> tuple[M, Usage]:
         body = self.request_body(messages, schema, schema_name)
-        response_format = self._response_format(schema, schema_name)
         async with self.guard.watch(), self._semaphore:
             self.guard.check()  # stopped while this request waited for a slot: send nothing more
             self.requests_sent += 1
@@ -290,7 +289,7 @@ class ChatClient:
                 # the typed API's per-request costs (~0.8 ms of CPU): the reply is read as plain JSON.
                 completion = await self.transport.post("/chat/completions", body)
             except BadRequestError as exc:
-                if self.mode == "auto" and response_format is not None and rejects_structured_output(exc):
+                if self.mode == "auto" and rejects_structured_output(exc):  # "auto" sent a json_schema format
                     log.warning("judge server does not support structured output (%s); using plain JSON",
                                 describe(exc))
                     self.mode = "none"
