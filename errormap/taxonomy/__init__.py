@@ -27,7 +27,6 @@ _LAZY = {
     "taxonomy_metrics": "errormap.taxonomy.builder",
     "apply_taxonomy": "errormap.taxonomy.apply",
     "agreement": "errormap.taxonomy.quality",
-    "compare_versions": "errormap.taxonomy.quality",
     "coverage_report": "errormap.taxonomy.quality",
     "matched_categories": "errormap.taxonomy.quality",
     "stability": "errormap.taxonomy.quality",

@@ -1,4 +1,4 @@
-"""Taxonomy quality: agreement between builds (stability), coverage figures, version comparison."""
+"""Taxonomy quality: agreement between builds (stability), coverage figures (version comparison: diff.py)."""
 
 from __future__ import annotations
 
@@ -106,24 +106,3 @@ def coverage_report(taxonomy: Taxonomy, fallbacks: int) -> dict[str, float]:
     """Coverage figures of a taxonomy applied to failures."""
     return {**{k: round(v, 6) for k, v in coverage(taxonomy).items()}, "failures": taxonomy.total_failures, "classification_fallbacks": fallbacks}
 
-
-def compare_versions(
-    taxonomy_a: Taxonomy, assignments_a: pd.DataFrame, taxonomy_b: Taxonomy, assignments_b: pd.DataFrame,
-    threshold: float = DEFAULT_JACCARD,
-) -> dict[str, object]:
-    """Category names added and removed between two taxonomies, and agreement on shared failures."""
-    names_a = {n.name for n in taxonomy_a.nodes if n.kind == "category"}
-    names_b = {n.name for n in taxonomy_b.nodes if n.kind == "category"}
-    shared = set(assignments_a["failure_id"]) & set(assignments_b["failure_id"])
-    result: dict[str, object] = {
-        "categories_a": len(names_a),
-        "categories_b": len(names_b),
-        "only_in_a": sorted(names_a - names_b),
-        "only_in_b": sorted(names_b - names_a),
-        "coverage_a": round(coverage(taxonomy_a)["coverage"], 6),
-        "coverage_b": round(coverage(taxonomy_b)["coverage"], 6),
-        "shared_failures": len(shared),
-    }
-    if shared:
-        result.update(agreement(taxonomy_a, assignments_a, taxonomy_b, assignments_b, threshold))
-    return result

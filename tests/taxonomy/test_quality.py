@@ -11,7 +11,8 @@ import pytest
 
 from errormap.judge import OpenAIJudge
 from errormap.taxonomy import TaxonomyBuilder
-from errormap.taxonomy.quality import agreement, compare_versions, matched_categories, stability
+from errormap.taxonomy.diff import diff_taxonomies
+from errormap.taxonomy.quality import agreement, matched_categories, stability
 from errormap.testing.defaults import openai_judge_config, taxonomy_config
 from errormap.testing.openai_server import Reply, ScriptedServer, json_reply
 
@@ -98,10 +99,12 @@ def test_agreement_of_two_different_cuts_matches_hand_computation() -> None:
     # Only calc {16} ~ multiplication {8} reaches Jaccard 0.5; format {6} ~ add+format {14} is 6/14.
     assert result["matched_precision"] == 0.5 and result["matched_recall"] == 0.5
 
-    versions = compare_versions(tax_a, assign_a, tax_b, assign_b)
-    assert versions["only_in_a"] == ["Calculation errors", "Format errors"]
-    assert versions["only_in_b"] == ["Addition or format slips", "Multiplication slips"]
-    assert versions["shared_failures"] == 22
+    versions = diff_taxonomies(tax_a, tax_b, assign_a, assign_b)
+    (change,) = versions.levels[0].changes  # no category kept: both of A regrouped into both of B
+    assert change.kind == "regrouped"
+    assert sorted(r.name for r in change.before) == ["Calculation errors", "Format errors"]
+    assert sorted(r.name for r in change.after) == ["Addition or format slips", "Multiplication slips"]
+    assert versions.shared_failures == 22
 
 
 def test_stability_reports_disagreement_between_seeds() -> None:
