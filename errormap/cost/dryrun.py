@@ -14,16 +14,17 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from errormap.cost.tokens import TokenCounter
-from errormap.judge.base import Judge, JudgeAnswer, TitleCount
+from errormap.judge.base import Judge, JudgeAnswer
 from errormap.judge.caching import CachingJudge
 from errormap.judge.client import KEY_MODE
 from errormap.judge.openai_judge import OpenAIJudge
-from errormap.judge.schemas import CategoryDraft, CategoryList, Classification, Diagnosis, FailureCase, Usage
+from errormap.judge.schemas import Usage
 from errormap.judge.store import AnswerStore
-from errormap.judge.tasks import CLASSIFY, DIAGNOSE, PROPOSE, REFINE, REVIEW, Task
+from errormap.judge.tasks import Task
 
 
 @dataclass
@@ -60,8 +61,12 @@ def renderer(llm_config: Any, prompt_version: str) -> OpenAIJudge:
     return OpenAIJudge(llm_config, prompt_version=prompt_version, client=_NoClient())  # type: ignore[arg-type]
 
 
-class DryRunJudge:
-    """Implements the judge protocol without sending anything (see the module docstring)."""
+class DryRunJudge(CachingJudge):
+    """Implements the judge protocol without sending anything (see the module docstring).
+
+    The protocol methods are `CachingJudge`'s, with the stand-in as the judge that answers what the
+    store lacks; requests are keyed, identified and rendered by the LLM judge.
+    """
 
     def __init__(
         self,
@@ -75,10 +80,9 @@ class DryRunJudge:
         concurrency: int,
         cache_min_prefix_tokens: int,
     ):
+        super().__init__(stand_in, store)
         self.llm = llm
         self.keys = CachingJudge(llm, store)
-        self.store = store
-        self.stand_in = stand_in
         self.tokens = tokens
         self.mode = mode
         self.latency = latency
@@ -97,8 +101,13 @@ class DryRunJudge:
     def request_identity(self, task: Task, request: dict[str, Any]) -> object:
         return self.llm.request_identity(task, request)
 
-    async def _answer(self, task: Task, request: dict[str, Any], stand_in: Any) -> JudgeAnswer[Any]:
-        key = self.keys.key(task, request)
+    def key(self, task: Task, request: dict[str, Any]) -> str:
+        return self.keys.key(task, request)
+
+    async def _cached(
+        self, task: Task, request: dict[str, Any], ask: Callable[[], Awaitable[JudgeAnswer[Any]]], subject: str | None = None
+    ) -> JudgeAnswer[Any]:
+        key = self.key(task, request)
         stored = self.store.get(key)
         if stored is not None:
             self.tally.in_store += 1
@@ -110,7 +119,7 @@ class DryRunJudge:
             self._slots = asyncio.Semaphore(self._concurrency)
         async with self._slots:
             await asyncio.sleep(self.latency)
-        answer = await stand_in()
+        answer = await ask()
         answer = JudgeAnswer(answer.value, Usage(), cached=False, requests=1, context=answer.context, asked_requests=1)
         self._asked[key] = answer
         return answer
@@ -128,35 +137,6 @@ class DryRunJudge:
             if system in self._prefixes:  # the provider has seen this prefix: it can serve it from its cache
                 self.tally.cacheable_tokens[kind] += prefix
             self._prefixes.add(system)
-
-    # --- the protocol ------------------------------------------------------------------------------
-
-    async def diagnose(self, case: FailureCase) -> JudgeAnswer[Diagnosis]:
-        return await self._answer(DIAGNOSE, {"case": case}, lambda: self.stand_in.diagnose(case))
-
-    async def propose_categories(
-        self, titles: list[TitleCount], *, parent: CategoryDraft | None, max_categories: int
-    ) -> JudgeAnswer[CategoryList]:
-        request = {"titles": titles, "parent": parent, "max_categories": max_categories}
-        return await self._answer(PROPOSE, request, lambda: self.stand_in.propose_categories(**request))
-
-    async def refine_categories(
-        self, categories: list[CategoryDraft], titles: list[TitleCount], *, parent: CategoryDraft | None, max_categories: int
-    ) -> JudgeAnswer[CategoryList]:
-        request = {"categories": categories, "titles": titles, "parent": parent, "max_categories": max_categories}
-        return await self._answer(REFINE, request, lambda: self.stand_in.refine_categories(**request))
-
-    async def review_categories(
-        self, categories: list[CategoryDraft], *, parent: CategoryDraft | None, max_categories: int
-    ) -> JudgeAnswer[CategoryList]:
-        request = {"categories": categories, "parent": parent, "max_categories": max_categories}
-        return await self._answer(REVIEW, request, lambda: self.stand_in.review_categories(**request))
-
-    async def classify(
-        self, titles: list[str], categories: list[CategoryDraft], *, parent: CategoryDraft | None
-    ) -> JudgeAnswer[Classification]:
-        request = {"titles": titles, "categories": categories, "parent": parent}
-        return await self._answer(CLASSIFY, request, lambda: self.stand_in.classify(**request))
 
     async def aclose(self) -> None:
         return None
