@@ -125,7 +125,7 @@ class DryRunJudge(CachingJudge):
         return answer
 
     def _count(self, task: Task, request: dict[str, Any]) -> None:
-        messages = self.llm.render(task, self.mode, **self.llm._context(task, request))
+        messages = self.llm._renderer(task, request)(self.mode)  # the messages rendered for the key, when the mode has them
         kind = task.schema_name
         prompt = self.tokens.messages(messages)
         prefix = min(prompt, self.tokens.messages(messages[:1]))
