@@ -140,13 +140,6 @@ class TaxonomyBuilder:
 
     # --- one level -------------------------------------------------------------------------------
 
-    async def induce_categories(
-        self, titles: list[TitleCount], parent: CategoryDraft | None, salt: str
-    ) -> list[CategoryDraft]:
-        """Propose on the first batch, refine on each further batch, then review."""
-        limit = category_limit(self.params, len(titles))
-        return await self.review(await self.draft_categories(titles, parent, salt), parent, limit)
-
     async def draft_categories(
         self, titles: list[TitleCount], parent: CategoryDraft | None, salt: str
     ) -> list[CategoryDraft]:
