@@ -65,17 +65,19 @@ class _Renderer:
         return future
 
     def _read(self) -> None:
-        for line in self._process.stdout:
-            answer = json.loads(line)
-            future = self._pending.popleft()
-            if "svg" in answer:
-                future.set_result(answer["svg"])
-            else:
-                future.set_exception(ChartError(answer["error"]))
-        with self._lock:
-            self._ended = True
-            while self._pending:
-                self._pending.popleft().set_exception(ChartError(_ENDED))
+        try:
+            for line in self._process.stdout:
+                answer = json.loads(line)
+                future = self._pending.popleft()
+                if "svg" in answer:
+                    future.set_result(answer["svg"])
+                else:
+                    future.set_exception(ChartError(answer["error"]))
+        finally:  # whatever ended the answers, no chart is left waiting for one
+            with self._lock:
+                self._ended = True
+                while self._pending:
+                    self._pending.popleft().set_exception(ChartError(_ENDED))
 
     def close(self) -> None:
         """End the process: its input closes, so it stops after the charts it was given (killed if it hangs)."""
