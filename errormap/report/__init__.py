@@ -2,7 +2,7 @@
 and which model fails least in the ways a user cares about; every analysed failure can be browsed.
 
 The names below load their module (and pandas, jinja2) on first use, so that the report stage can
-start the chart engine (`errormap.report.charts.start_engine`) before those imports.
+start the chart engine (`errormap.report.svg.start_engine`) before those imports.
 """
 
 from errormap.lazy import lazy_attributes
