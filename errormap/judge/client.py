@@ -107,6 +107,15 @@ def _retry_after_seconds(exc: BaseException | None) -> float | None:
         return None
 
 
+def retry_delay(config: OpenAIJudgeConfig, exc: BaseException | None, attempt: int) -> float:
+    """Seconds before retry `attempt` (from 1): the server's Retry-After, else jittered exponential backoff."""
+    hinted = _retry_after_seconds(exc)
+    if hinted is not None:
+        return min(hinted, config.retry_max_delay)
+    backoff = config.retry_base_delay * (2 ** (attempt - 1))
+    return min(backoff, config.retry_max_delay) * (0.5 + random.random() / 2)
+
+
 def _is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, (JudgeUnusable, NonJsonReply)):
         return False
@@ -176,7 +185,7 @@ class ChatClient:
     async def complete(self, render: Render, schema: type[M], schema_name: str) -> Completion:
         """Ask until a valid answer or the retries run out (then JudgeError).
 
-        Retried: what `_is_retryable` says, up to `max_retries` times, after `_delay`. A plain loop
+        Retried: what `_is_retryable` says, up to `max_retries` times, after `retry_delay`. A plain loop
         rather than a retry library: building one per request cost about a tenth of the client's CPU.
         """
         attempts, usage = 0, Usage()
@@ -194,7 +203,7 @@ class ChatClient:
                     message = self.endpoint.scrub(describe(exc, self.config.max_text_chars))
                     raise JudgeError(message, usage=usage, requests=attempts) from exc
                 log.debug("judge request retry %d after %s", attempts, type(exc).__name__)
-                await asyncio.sleep(self._delay(exc, attempts))
+                await asyncio.sleep(retry_delay(self.config, exc, attempts))
                 continue
             return Completion(value, usage + used, attempts)
 
@@ -253,14 +262,6 @@ class ChatClient:
         if self.mode == "json_object":
             return {"type": "json_object"}
         return None
-
-    def _delay(self, exc: BaseException, attempt: int) -> float:
-        """Seconds before the next attempt: the server's Retry-After, else jittered exponential backoff."""
-        hinted = _retry_after_seconds(exc)
-        if hinted is not None:
-            return min(hinted, self.config.retry_max_delay)
-        backoff = self.config.retry_base_delay * (2 ** (attempt - 1))
-        return min(backoff, self.config.retry_max_delay) * (0.5 + random.random() / 2)
 
     def request_body(self, messages: Messages, schema: type[BaseModel], schema_name: str) -> dict[str, Any]:
         """The Chat Completions body of one request in the current mode (the batch layer sends the same)."""

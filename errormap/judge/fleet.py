@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from dataclasses import dataclass
 from typing import Any
 
 from errormap.judge.api_errors import APIConnectionError, APIStatusError, RateLimitError
 from errormap.judge.base import JudgeError
-from errormap.judge.client import ChatClient, Completion, InvalidJudgeOutput, Render, _retry_after_seconds
+from errormap.judge.client import ChatClient, Completion, Render, _is_retryable, _retry_after_seconds, retry_delay
 from errormap.judge.faults import JudgeUnusable
 from errormap.judge.schemas import Usage
 from errormap.settings import EndpointConfig, OpenAIJudgeConfig
@@ -69,9 +68,8 @@ def _endpoint_failure(exc: BaseException | None) -> bool:
 
 
 def _retryable(exc: BaseException | None) -> bool:
-    if exc is None or _endpoint_failure(exc) or isinstance(exc, (RateLimitError, InvalidJudgeOutput)):
-        return True
-    return isinstance(exc, APIStatusError) and exc.status_code in (408, 409)
+    """What the chat client retries, and on another endpoint also an unusable one (or a failure without a cause)."""
+    return exc is None or isinstance(exc, JudgeUnusable) or _is_retryable(exc)
 
 
 class FleetClient:
@@ -219,7 +217,4 @@ class FleetClient:
         now = asyncio.get_running_loop().time()
         if any(m.out_until is None and m.cool_until <= now for m in self.members):
             return
-        hinted = _retry_after_seconds(cause) if cause is not None else None
-        if hinted is None:
-            hinted = min(self.config.retry_base_delay * 2**attempt, self.config.retry_max_delay) * (0.5 + random.random() / 2)
-        await asyncio.sleep(min(hinted, self.config.retry_max_delay))
+        await asyncio.sleep(retry_delay(self.config, cause, attempt + 1))
