@@ -12,7 +12,7 @@ import pandas as pd
 from errormap.report.charts import tint
 from errormap.report.failures import detail_rows, examples_by_node, failure_details, failure_records, level_columns
 from errormap.report.inputs import ReportInputs, failed_share, header_facts, quality_warnings, threshold_facts
-from errormap.report.sections import category_order, dataset_section, model_section, selection_section, start_charts
+from errormap.report.sections import dataset_section, model_section, selection_section, start_charts
 from errormap.report.trust import PRECISION_FILE, category_trust
 from errormap.signatures import at_level
 from errormap.taxonomy.model import ROOT_ID, Taxonomy, TaxonomyNode, coverage
@@ -71,7 +71,7 @@ def report_context(inputs: ReportInputs) -> dict[str, Any]:
     charts = inputs.charts or start_charts(taxonomy, document)  # drawn in the background while the page is assembled
     level = int(document["level"])
     seed = int(inputs.params.get("seed", 0) or 0)
-    order, colours = category_order(taxonomy, level)
+    order, colours = charts.order, charts.colours
     details = details_at_level(inputs, level)
     rows, levels = detail_rows(details), level_columns(details)
     failed, failed_fraction = failed_share(inputs.diagnoses)

@@ -26,6 +26,8 @@ class ReportCharts:
     models: Charts
     datasets: Charts
     distances: Chart | str
+    order: list[str]  # the category names and their colours as the charts use them (`category_order`),
+    colours: dict[str, str]  # for the rest of the page to follow
 
 
 def category_order(taxonomy: Taxonomy, level: int) -> tuple[list[str], dict[str, str]]:
@@ -40,7 +42,7 @@ def start_charts(taxonomy: Taxonomy, document: dict[str, Any]) -> ReportCharts:
     """Start drawing the report's charts from the taxonomy and the signatures document alone."""
     order, colours = category_order(taxonomy, int(document["level"]))
     return ReportCharts(model_charts(document, colours, order), dataset_charts(document, colours, order),
-                        distance_chart(document))
+                        distance_chart(document), order, colours)
 
 
 def _rows(section: dict[str, Any], value: str) -> list[dict[str, Any]]:
