@@ -165,7 +165,7 @@ def selection_section(
     """Q3: the distance matrix, every model's rate per category (lowest marked), and each pair's differences."""
     models = sorted(document["models"])
     categories = in_order({c["name"] for e in document["models"].values() for c in e["categories"].values()}, order)
-    value = "rate" if any("rate" in c for e in document["models"].values() for c in e["categories"].values()) else "share"
+    value = "rate" if has_rates(document["models"]) else "share"
     grid: dict[str, dict[str, Any]] = {m: {c["name"]: c for c in document["models"][m]["categories"].values()} for m in models}
     lowest = {}
     for category in categories:
