@@ -95,10 +95,5 @@ class BatchLedger:
     def members(self, submission: str) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT custom_id FROM batch_requests WHERE submission = ?", (submission,))]
 
-    def submissions(self) -> list[Submission]:
-        """Every submission, oldest first."""
-        rows = self._db.execute("SELECT submission, batch_id, state, requests FROM batches ORDER BY created")
-        return [Submission(s, b, state, int(n)) for s, b, state, n in rows]
-
     def close(self) -> None:
         self._db.close()
