@@ -185,15 +185,15 @@ class TaxonomyBuilder:
         names = [t.title for t in titles]
         drafts = await self.draft_categories(titles, parent, salt)
         review = self.review(drafts, parent, category_limit(self.params, len(titles)))
-        if not self.params.classify_during_review:
+        if self.params.classify_during_review:
+            early_tally = ClassifyTally()
+            categories, early = await asyncio.gather(review, self._classify(names, drafts, parent, early_tally))
+            if categories == drafts:
+                self.stats.absorb(early_tally)
+                return categories, early
+            self.stats.early_classifications_discarded += 1
+        else:
             categories = await review
-            return categories, await self.classify_titles(names, categories, parent)
-        early_tally = ClassifyTally()
-        categories, early = await asyncio.gather(review, self._classify(names, drafts, parent, early_tally))
-        if categories == drafts:
-            self.stats.absorb(early_tally)
-            return categories, early
-        self.stats.early_classifications_discarded += 1
         return categories, await self.classify_titles(names, categories, parent)
 
     async def classify_titles(
