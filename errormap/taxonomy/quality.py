@@ -74,17 +74,15 @@ async def stability(
     """Build the taxonomy once per seed and report mean pairwise agreement (and each pair's)."""
     if len(seeds) < 2:
         raise ValueError("stability needs at least two seeds")
-    requests = 0
 
-    async def build(seed: int):
-        nonlocal requests
+    async def build(seed: int) -> tuple[Taxonomy, pd.DataFrame, int]:
         judge = judge_factory()
         builder = TaxonomyBuilder(judge, config, int(seed))
         try:
-            return await builder.build(errors)
+            taxonomy, assignments = await builder.build(errors)
         finally:
-            requests += builder.stats.requests
             await judge.aclose()
+        return taxonomy, assignments, builder.stats.requests
 
     builds = await asyncio.gather(*(build(seed) for seed in seeds))  # independent builds: their requests overlap
     pairs = []
@@ -96,8 +94,8 @@ async def stability(
         **{k: round(v, 6) for k, v in summary.items()},
         "seeds": [int(s) for s in seeds],
         "jaccard_threshold": threshold,
-        "top_level_categories": [len(top_level_members(t, a)) for t, a in builds],
-        "judge_requests": requests,
+        "top_level_categories": [len(top_level_members(t, a)) for t, a, _ in builds],
+        "judge_requests": sum(requests for _, _, requests in builds),
         "pairs": pairs,
     }
 
