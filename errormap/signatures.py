@@ -188,8 +188,8 @@ def signatures_document(
         "models": models,
         "datasets": datasets,
     }
-    document["depths"] = {  # every model's signature at every taxonomy depth (the sections above are at `level`)
-        str(depth): {
+    document["depths"] = {  # every model's signature at every taxonomy depth (`models` above is the one at `level`)
+        str(depth): models if depth == level else {
             str(model): _sized_entry(rows, sizes[sizes["model"] == model])
             for model, rows in at_level(assignments, depth).groupby("model", sort=True)
         }
