@@ -140,13 +140,12 @@ class OpenAIJudge:
 
     def _renderer(self, task: Task, request: dict[str, Any]) -> Render:
         """The render function of one request: the messages its store key was computed from, if any, else rendered."""
-        context = self._context(task, request)
         rendered = self._rendered_keys.take(task, request)
 
         def render(mode: str) -> Messages:
             if rendered is not None and schema_in_prompt(mode) == schema_in_prompt(KEY_MODE):
                 return rendered  # the mode's messages are the ones rendered for the key
-            return self.render(task, mode, **context)
+            return self.render(task, mode, **self._context(task, request))
 
         return render
 
