@@ -32,13 +32,14 @@ def compare_groups(assignments: pd.DataFrame, by: str = "model", level: int = 1)
     rows = []
     groups = sorted(assignments[by].unique())
     categories = assignments[["category_id", "category"]].drop_duplicates().sort_values("category_id")
+    counts = Counter(zip(assignments[by], assignments["category_id"]))
+    group_totals, category_totals = Counter(assignments[by]), Counter(assignments["category_id"])
     for group in groups:
-        mine = assignments[by].eq(group)
+        n_mine = group_totals[group]
+        n_rest = len(assignments) - n_mine
         for category_id, category in categories.itertuples(index=False):
-            in_category = assignments["category_id"].eq(category_id)
-            a = int((mine & in_category).sum())
-            n_mine, n_rest = int(mine.sum()), int((~mine).sum())
-            c = int((~mine & in_category).sum())
+            a = counts[(group, category_id)]
+            c = category_totals[category_id] - a
             odds, p_value = fisher(a, n_mine, c, n_rest)
             rows.append({
                 "group": group, "category_id": category_id, "category": category, "count": a,
