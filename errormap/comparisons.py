@@ -89,11 +89,10 @@ def compare_pair(facts: PairFacts, model_a: str, model_b: str) -> pd.DataFrame:
     shared = sorted(facts.answered.get(model_a, set()) & facts.answered.get(model_b, set()))
     (tally_a, effective_a), (tally_b, effective_b) = facts.side(model_a, shared), facts.side(model_b, shared)
     rows_a, rows_b = sum(tally_a.values()), sum(tally_b.values())
-    by_id_a, by_id_b = _by_id(tally_a), _by_id(tally_b)
     categories = sorted(set(tally_a) | set(tally_b), key=lambda item: item[0])
     records = []
     for category_id, category in categories:
-        k_a, k_b = by_id_a.get(category_id, 0), by_id_b.get(category_id, 0)
+        k_a, k_b = tally_a[(category_id, category)], tally_b[(category_id, category)]
         rate_a = k_a / effective_a if effective_a else 0.0
         rate_b = k_b / effective_b if effective_b else 0.0
         odds, p_value = fisher(k_a, max(round(effective_a), k_a), k_b, max(round(effective_b), k_b))
@@ -111,13 +110,6 @@ def compare_pair(facts: PairFacts, model_a: str, model_b: str) -> pd.DataFrame:
     )
     pair["distance"] = js_distance(pair["share_a"], pair["share_b"]) if len(pair) else float("nan")
     return pair[PAIR_COLUMNS]
-
-
-def _by_id(tally: Counter) -> dict[str, int]:
-    totals: dict[str, int] = defaultdict(int)
-    for (category_id, _), count in tally.items():
-        totals[category_id] += count
-    return totals
 
 
 def pairwise_comparisons(
