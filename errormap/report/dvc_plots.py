@@ -38,7 +38,8 @@ def plots_template() -> str:
     """The template's text (about 1 MB: the bundled libraries)."""
     import vl_convert
 
-    bundle = vl_convert.javascript_bundle(vl_version="5.21")  # DVC templates are Vega-Lite v5.replace("</script", "<\\/script")
+    bundle = vl_convert.javascript_bundle(vl_version="5.21")  # DVC templates are Vega-Lite v5
+    bundle = bundle.replace("</script", "<\\/script")  # the inline <script> must not end inside the bundle
     return _PAGE.replace("__BUNDLE__", bundle)
 
 
