@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from errormap.atlas.gitutil import is_repository
 from errormap.atlas.model import ATLAS_FORMAT, AtlasRelease, ReleaseError
 from errormap.atlas.registry import resolve_release
 from errormap.taxonomy.model import Taxonomy
@@ -52,17 +53,6 @@ def _from_file(path: Path, label: str) -> LoadedTaxonomy:
     return LoadedTaxonomy(label, taxonomy, assignments, release)
 
 
-def _local_path(spec: str, root: Path) -> Path | None:
-    for candidate in dict.fromkeys((Path(spec), root / spec)):
-        if candidate.is_file():
-            return candidate
-        if (candidate / "taxonomy.json").is_file():
-            return candidate / "taxonomy.json"
-        if (candidate / "releases").is_dir():
-            return resolve_release(str(candidate), root)
-    return None
-
-
 def _at_revision(root: Path, rev: str, path: str, label: str) -> LoadedTaxonomy | None:
     """The taxonomy (and its assignments) at a Git revision or experiment, read through DVC."""
     import dvc.api
@@ -95,23 +85,16 @@ def load_version(spec: str, root: Path | str = ".") -> LoadedTaxonomy:
     """One taxonomy version named by `spec` (see the module docstring)."""
     root = Path(root)
     spec = str(spec).strip()
-    local = _local_path(spec, root)
-    if local is not None:
-        return _from_file(local, spec)
     try:
-        return _from_file(resolve_release(spec, root), spec)
+        found = resolve_release(spec, root)  # a taxonomy or release file or directory, an atlas directory, a release
     except ReleaseError as exc:
         release_problem = str(exc)
+    else:
+        return _from_file(found, spec)
     rev, _, path = spec.partition(":") if ":" in spec and not spec.startswith(("/", ".")) else (spec, "", "")
-    loaded = _at_revision(root, rev, path or TAXONOMY_OUTPUT, spec) if _is_git(root) else None
+    loaded = _at_revision(root, rev, path or TAXONOMY_OUTPUT, spec) if is_repository(root) else None
     if loaded is not None:
         return loaded
     raise FileNotFoundError(
         f"{spec!r} not found: not a path, an error-atlas release, a Git revision or a dvc experiment ({release_problem})"
     )
-
-
-def _is_git(root: Path) -> bool:
-    from errormap.atlas.gitutil import is_repository
-
-    return is_repository(root)
