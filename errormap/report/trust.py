@@ -42,13 +42,10 @@ def category_trust(
     if not measured:
         return {}
     bar = float(precision.get("bar", 0.9)) if precision else 0.9
-    level_columns = [c for c in assignments.columns if c.startswith("level_") and not c.endswith("_name")]
     trust: dict[str, dict[str, Any]] = {}
     for node in taxonomy.nodes:
-        if node.id == ROOT_ID or not node.count:
-            continue
         column = f"level_{node.depth}"
-        if column not in level_columns:
+        if node.id == ROOT_ID or not node.count or column not in assignments.columns:
             continue
         titles = assignments.loc[assignments[column] == node.id, "error_title"].fillna("")
         known = titles[titles.map(lambda t: measured.get(t, -1.0) >= bar)]
