@@ -35,7 +35,7 @@ class TokenCounter:
         return sum(self.count(m.get("content") or "") + PER_MESSAGE for m in messages) + PER_REPLY
 
     def text(self, text: str) -> int:
-        return self.count(text) if self.chat_overhead else len(text) // 4
+        return self.count(text)
 
 
 def _chars(text: str) -> int:
