@@ -24,6 +24,7 @@ from errormap.atlas.registry import (
     list_releases,
     register_tag,
     release_dir,
+    release_path_in_repo,
     tag_name,
 )
 from errormap.atlas.sources import LoadedTaxonomy, load_version
@@ -193,7 +194,8 @@ def register_existing(root: Path | str, version: str, ref: str = "HEAD", atlas_d
     commit = gitutil.resolve(root, ref)
     if commit is None:
         raise ReleaseError(f"unknown revision {ref!r}")
-    if gitutil.show(root, commit, f"{atlas_dir}/releases/{parsed}/{RELEASE_FILE}") is None:
-        raise ReleaseError(f"{atlas_dir}/releases/{parsed}/{RELEASE_FILE} is not committed at {ref}: commit it first")
+    path = release_path_in_repo(parsed, atlas_dir)
+    if gitutil.show(root, commit, path) is None:
+        raise ReleaseError(f"{path} is not committed at {ref}: commit it first")
     check_declared(root, atlas_dir, commit)
     return register_tag(root, parsed, commit)
