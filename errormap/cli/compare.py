@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from errormap.errors import UserError
+
+if TYPE_CHECKING:  # pandas loads with the command that reads a table, not with every `errormap` command
+    import pandas as pd
 
 
 def _percent(value: float) -> str:

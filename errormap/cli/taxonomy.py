@@ -8,8 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 DEFAULT_DIR = Path("data/taxonomy")
 
 
@@ -119,6 +117,8 @@ def _print_table(diff, needed) -> None:
 
 
 def _stability(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from errormap.taxonomy.quality import stability
 
     settings = _settings(args)
@@ -131,6 +131,8 @@ def _stability(args: argparse.Namespace) -> int:
 
 
 def _coverage(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from errormap.atlas.classify import classify_into_release
     from errormap.taxonomy.apply import apply_taxonomy
     from errormap.taxonomy.quality import coverage_report
