@@ -77,6 +77,7 @@ def report_context(inputs: ReportInputs) -> dict[str, Any]:
     failed, failed_fraction = failed_share(inputs.diagnoses)
     datasets, accuracy = accuracy_rows(inputs.prepare_metrics)
     nodes = [n for n in taxonomy.nodes if n.id != ROOT_ID]
+    children = _tree(taxonomy)
     return {
         "facts": header_facts(inputs),
         "thresholds": threshold_facts(inputs.prepare_metrics, inputs.params),
@@ -92,10 +93,10 @@ def report_context(inputs: ReportInputs) -> dict[str, Any]:
         "q1": model_section(document, charts.models, inputs.comparisons, rows, levels, order, inputs.examples_per_category, seed),
         "q2": dataset_section(document, charts.datasets, order),
         "q3": selection_section(document, charts.distances, inputs.pairwise, order),
-        "taxonomy": taxonomy, "children": _tree(taxonomy), "root_id": ROOT_ID,
+        "taxonomy": taxonomy, "children": children, "root_id": ROOT_ID,
         "node_colours": node_colours(taxonomy, colours),
         "examples": examples_by_node(rows, levels, inputs.examples_per_category, seed),
-        "category_options": [(n.id, "\u2003" * (n.depth - 1) + n.name, n.count) for n in _depth_first(taxonomy)],
+        "category_options": [(n.id, "\u2003" * (n.depth - 1) + n.name, n.count) for n in _depth_first(children)],
         "node_names": json_for_script({n.id: n.name for n in nodes}),
         "failures_json": json_for_script(failure_records(rows, levels)),
         "models": sorted(details["model"].unique()), "datasets": sorted(details["dataset"].unique()),
@@ -105,8 +106,8 @@ def report_context(inputs: ReportInputs) -> dict[str, Any]:
     }
 
 
-def _depth_first(taxonomy: Taxonomy) -> list[TaxonomyNode]:
-    children, ordered = _tree(taxonomy), []
+def _depth_first(children: dict[str, list[TaxonomyNode]]) -> list[TaxonomyNode]:
+    ordered: list[TaxonomyNode] = []
 
     def visit(node_id: str) -> None:
         for child in children.get(node_id, []):
