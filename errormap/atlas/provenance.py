@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from errormap import artifacts
 from errormap.atlas import gitutil
 from errormap.atlas.model import BuiltFrom
 from errormap.taxonomy.model import ROOT_ID, Taxonomy, coverage
@@ -42,14 +43,14 @@ def dvc_state(root: Path, stage: str = "taxonomy") -> dict[str, str]:
 
 def coverage_figures(taxonomy: Taxonomy, metrics_dir: Path | None) -> dict[str, float]:
     """coverage, other_share and hard_share: from metrics/taxonomy.json when present, else computed."""
-    recorded = _read_json(metrics_dir / "taxonomy.json") if metrics_dir else {}
+    recorded = _read_json(metrics_dir / Path(artifacts.TAXONOMY_METRICS.path).name) if metrics_dir else {}
     computed = coverage(taxonomy)
     return {k: round(float(recorded.get(k, computed[k])), 6) for k in computed}
 
 
 def stability_figures(metrics_dir: Path | None) -> dict[str, float]:
     """The stability stage's agreement figures (empty when it did not run or was skipped)."""
-    recorded = _read_json(metrics_dir / "stability.json") if metrics_dir else {}
+    recorded = _read_json(metrics_dir / Path(artifacts.STABILITY_METRICS.path).name) if metrics_dir else {}
     figures = {k: round(float(recorded[k]), 6) for k in STABILITY_KEYS if isinstance(recorded.get(k), (int, float))}
     if figures and isinstance(recorded.get("seeds"), list):
         figures["seeds"] = float(len(recorded["seeds"]))

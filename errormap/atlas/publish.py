@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from errormap import artifacts
 from errormap.atlas import gitutil
 from errormap.atlas.card import render_card
 from errormap.atlas.changelog import changelog_entry, prepend
@@ -31,7 +32,7 @@ from errormap.atlas.sources import LoadedTaxonomy, load_version
 from errormap.atlas.versions import Bump, RequiredBump, bump_between, check_bump, parse_version, required_bump
 from errormap.taxonomy.diff import TaxonomyDiff, diff_taxonomies
 
-DEFAULT_SOURCE = "data/taxonomy"
+DEFAULT_SOURCE = str(Path(artifacts.TAXONOMY.path).parent)
 
 
 @dataclass

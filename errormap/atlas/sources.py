@@ -16,13 +16,14 @@ from typing import Any
 
 import pandas as pd
 
+from errormap import artifacts
 from errormap.atlas.gitutil import is_repository
 from errormap.atlas.model import ATLAS_FORMAT, AtlasRelease, ReleaseError
 from errormap.atlas.registry import resolve_release
 from errormap.taxonomy.model import Taxonomy
 
-TAXONOMY_OUTPUT = "data/taxonomy/taxonomy.json"
-ASSIGNMENTS_NAME = "assignments.parquet"
+TAXONOMY_OUTPUT = artifacts.TAXONOMY.path
+ASSIGNMENTS_NAME = Path(artifacts.ASSIGNMENTS.path).name
 
 
 @dataclass
