@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from errormap.errors import UserError
+from errormap.errors import UserError, listing
 from errormap.seeding import rng_for
 from errormap.thresholds import threshold_rules
 
@@ -26,7 +26,6 @@ OPTIONAL_COLUMNS = ("correct_answer", "dataset")
 KEY_COLUMNS = ("dataset", "example_id", "model")
 RAW_COLUMNS = KEY_COLUMNS + ("score",)  # read as the file's own values, before pandas converts column types
 SUPPORTED_SUFFIXES = (".csv", ".jsonl", ".parquet")
-MAX_REPORTED_PROBLEMS = 20
 log = logging.getLogger(__name__)
 
 
@@ -53,12 +52,7 @@ class InputValidationError(UserError, ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        shown = problems[:MAX_REPORTED_PROBLEMS]
-        lines = [f"invalid benchmark results ({len(problems)} problem(s)):"]
-        lines += [f"  - {p}" for p in shown]
-        if len(problems) > len(shown):
-            lines.append(f"  ... and {len(problems) - len(shown)} more")
-        super().__init__("\n".join(lines))
+        super().__init__(listing(f"invalid benchmark results ({len(problems)} problem(s)):", problems))
 
 
 def failure_id(dataset: str, example_id: str, model: str) -> str:

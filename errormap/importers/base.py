@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from errormap.errors import UserError
+from errormap.errors import UserError, listing
 
 FORMATS = ("lm-eval", "helm", "inspect")
 DEFAULT_SCORE_MAP: Mapping[str, float] = {"C": 1.0, "I": 0.0, "P": 0.5, "N": 0.0}
-MAX_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -52,11 +51,7 @@ class HarnessImportError(UserError, ValueError):
         if len(problems) == 1:
             text = f"cannot import {problems[0]}"
         else:
-            lines = [f"cannot import harness output ({len(problems)} problems):"]
-            lines += [f"  - {p}" for p in problems[:MAX_LISTED]]
-            if len(problems) > MAX_LISTED:
-                lines.append(f"  ... and {len(problems) - MAX_LISTED} more")
-            text = "\n".join(lines)
+            text = listing(f"cannot import harness output ({len(problems)} problems):", problems)
         super().__init__(text + (f"\n{hint}" if hint else ""))
 
 
