@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from errormap.data import accuracy_table, load_results, mark_failures, sample_failures, success_thresholds
+from errormap.data import accuracy_table, load_results, mark_failures, sample_failures
 from errormap.settings import Settings
 from errormap.thresholds import FailureRuleError, ThresholdRule, check_failure_marks, threshold_rules
 
@@ -21,18 +21,16 @@ class Prepared:
     metrics: dict[str, Any]
 
 
-def mark(results: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Every row with its dataset's success threshold and failure flag, and the thresholds."""
+def mark(results: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict[str, ThresholdRule]]:
+    """Every row with its dataset's success threshold and failure flag, and each dataset's rule."""
     rule = settings.data.success_threshold
-    thresholds = success_thresholds(results, rule.per_dataset, rule.default, rule.mean_ratio)
-    return mark_failures(results, thresholds), thresholds
+    rules = threshold_rules(results, rule.per_dataset, rule.default, rule.mean_ratio)
+    return mark_failures(results, {dataset: r.threshold for dataset, r in rules.items()}), rules
 
 
 def mark_checked(results: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict[str, ThresholdRule]]:
-    """Like `mark`, with each dataset's rule; FailureRuleError when the rules leave nothing sensible to analyse."""
-    rule = settings.data.success_threshold
-    rules = threshold_rules(results, rule.per_dataset, rule.default, rule.mean_ratio)
-    marked = mark_failures(results, {dataset: r.threshold for dataset, r in rules.items()})
+    """`mark`, then FailureRuleError when the rules leave nothing sensible to analyse."""
+    marked, rules = mark(results, settings)
     check_failure_marks(marked, rules)
     return marked, rules
 
