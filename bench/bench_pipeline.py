@@ -27,6 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from errormap.testing.checkout import copy_checkout  # noqa: E402
+
 JUDGE_SIM = REPO.parent / "shared" / "judge_sim"
 STAGES = ("prepare", "analyze", "taxonomy", "stability", "signatures", "report")
 NON_JUDGE_STAGES = ("prepare", "signatures", "report")
@@ -63,17 +67,6 @@ def start_judge(kind: str, latency_ms: float) -> tuple[subprocess.Popen, str]:
         server.kill()
         raise SystemExit(f"test server did not start: {line!r}")
     return server, line.split()[1]
-
-
-def copy_repository(target: Path) -> None:
-    listing = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, check=True,
-                             capture_output=True, text=True).stdout.split()
-    for name in listing:
-        source = REPO / name
-        if source.is_file() and not name.startswith(("metrics/", "plots/", "data/")):
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    (target / "dvc.lock").unlink(missing_ok=True)
 
 
 @dataclass
@@ -123,7 +116,7 @@ def judge_requests(cwd: Path, stage: str) -> int | None:
 def workspace(scale: int, base_url: str, concurrency: int, *overrides: str) -> tuple[Path, dict[str, str]]:
     """A fresh copy with the bench data and params composed for the judge at `base_url`."""
     work = Path(tempfile.mkdtemp(prefix="errormap-bench-"))
-    copy_repository(work)
+    copy_checkout(REPO, work, skip=("metrics/", "plots/", "data/"))
     subprocess.run([sys.executable, str(JUDGE_SIM / "make_bench_data.py"), "--out", str(work / "data" / "bench"),
                     "--examples", str(200 * scale)], check=True, stdout=subprocess.DEVNULL)
     env = {**os.environ, "ERRORMAP_TRACKING": "off", "PYTHONPATH": str(work), "DVC_NO_ANALYTICS": "1",

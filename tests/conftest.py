@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -12,16 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from errormap.testing.checkout import copy_checkout
+
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = REPO.parent / "shared" / "realdata"
-
-
-def tracked_files(root: Path) -> list[str]:
-    """Files git tracks plus untracked ones it does not ignore."""
-    listing = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"], cwd=root, check=True, capture_output=True, text=True
-    )
-    return [line for line in listing.stdout.splitlines() if line]
 
 
 def pipeline_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -67,14 +60,7 @@ def stored_answer_count(store: Path, kind: str = "diagnosis", timeout: float = 1
 def repo_copy(tmp_path: Path) -> Path:
     """A fresh git repository holding a copy of the project (without outputs, caches or the venv)."""
     target = tmp_path / "repo"
-    for name in tracked_files(REPO):
-        source = REPO / name
-        if not source.is_file() or name.startswith(("data/prepared", "data/analysis", "data/taxonomy", "data/signatures")):
-            continue
-        destination = target / name
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, destination)
-    (target / "dvc.lock").unlink(missing_ok=True)
+    copy_checkout(REPO, target, skip=("data/prepared", "data/analysis", "data/taxonomy", "data/signatures"))
     env = pipeline_env()
     run(["git", "init", "-q"], target, env)
     run(["git", "add", "-A"], target, env)
