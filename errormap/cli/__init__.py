@@ -61,6 +61,21 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_settings_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a command that needs settings: Hydra overrides, else params.yaml (see `settings_from`)."""
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides to compose conf/ with instead of reading params.yaml, e.g. judge=openai")
+    parser.add_argument("--params", default="params.yaml", help="settings file used when no overrides are given")
+    parser.add_argument("--conf-dir", default="conf", help="Hydra config directory (default: conf)")
+
+
+def settings_from(args: argparse.Namespace):
+    """params.yaml, or a fresh composition of conf/ when Hydra overrides are given (typed settings)."""
+    from errormap.config import compose
+    from errormap.settings import load_settings, validate
+
+    return validate(compose(args.conf_dir, args.overrides), args.conf_dir) if args.overrides else load_settings(args.params)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="errormap",

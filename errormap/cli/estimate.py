@@ -6,14 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
+from errormap.cli import add_settings_options, settings_from
+
 
 def _estimate(args: argparse.Namespace) -> int:
-    from errormap.config import compose
     from errormap.cost import STEPS, estimate_run, render
-    from errormap.settings import load_settings, validate
     from errormap.steps.prepare import prepare
 
-    settings = validate(compose(args.conf_dir, args.overrides), args.conf_dir) if args.overrides else load_settings(args.params)
+    settings = settings_from(args)
     prepared = prepare(settings)
     store = args.store if args.store is not None else _default_store()
     steps = args.stage or list(STEPS)
@@ -38,12 +38,10 @@ def add_estimate_command(commands: argparse._SubParsersAction) -> None:  # type:
         "cost.prices and time at the configured concurrency, for the prepared failures and the prompt set. "
         "Answers the store already holds are not counted.",
     )
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides (e.g. judge=openai); none = params.yaml")
+    add_settings_options(parser)
     parser.add_argument("--stage", action="append", choices=["analyze", "taxonomy", "stability"],
                         help="only these judge stages (repeatable; default: all); the dry run of a stage")
     parser.add_argument("--latency", type=float, default=None, help="seconds per request (default: cost.latency)")
     parser.add_argument("--store", type=Path, default=None, help="answer store (default: .errormap/cache.sqlite)")
-    parser.add_argument("--params", default="params.yaml", help="params file when no overrides are given")
-    parser.add_argument("--conf-dir", default="conf", help="Hydra config directory (default: conf)")
     parser.add_argument("--json", action="store_true", help="print the estimate as JSON")
     parser.set_defaults(handler=_estimate)

@@ -8,15 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from errormap.cli import add_settings_options, settings_from
+
 DEFAULT_DIR = Path("data/taxonomy")
-
-
-def _settings(args: argparse.Namespace):
-    """params.yaml, or a fresh composition of conf/ when Hydra overrides are given (typed settings)."""
-    from errormap.config import compose
-    from errormap.settings import load_settings, validate
-
-    return validate(compose(args.conf_dir, args.overrides), args.conf_dir) if args.overrides else load_settings(args.params)
 
 
 def _judge(settings):
@@ -121,7 +115,7 @@ def _stability(args: argparse.Namespace) -> int:
 
     from errormap.taxonomy.quality import stability
 
-    settings = _settings(args)
+    settings = settings_from(args)
     errors = pd.read_parquet(args.diagnoses)
     result = asyncio.run(stability(errors, lambda: _judge(settings), settings.taxonomy, args.seeds, args.jaccard))
     if not args.pairs:
@@ -137,7 +131,7 @@ def _coverage(args: argparse.Namespace) -> int:
     from errormap.taxonomy.apply import apply_taxonomy
     from errormap.taxonomy.quality import coverage_report
 
-    settings = _settings(args)
+    settings = settings_from(args)
     loaded = _load(args.taxonomy)
     errors = pd.read_parquet(args.failures)
     judge = _judge(settings)
@@ -156,12 +150,6 @@ def _coverage(args: argparse.Namespace) -> int:
         assignments.to_parquet(args.assignments, index=False)
     _emit(coverage_report(applied, stats.classification_fallbacks), args.output)
     return 0
-
-
-def _add_config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides to compose conf/ with instead of reading params.yaml, e.g. judge=openai")
-    parser.add_argument("--params", default="params.yaml", help="settings file used when no overrides are given")
-    parser.add_argument("--conf-dir", default="conf", help="Hydra config directory (default: conf)")
 
 
 def _add_diff(actions: argparse._SubParsersAction, name: str, help_text: str) -> None:
@@ -187,7 +175,7 @@ def add_taxonomy_commands(commands: argparse._SubParsersAction) -> None:
     _add_diff(actions, "compare", "the same as diff (kept for existing scripts)")
 
     stable = actions.add_parser("stability", help="rebuild the taxonomy with several seeds and report agreement (ARI, NMI, matched precision/recall)")
-    _add_config_options(stable)
+    add_settings_options(stable)
     stable.add_argument("--diagnoses", type=Path, default=Path("data/analysis/diagnoses.parquet"), help="diagnoses to build from")
     stable.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="seeds to build with (default: 1 2 3)")
     stable.add_argument("--jaccard", type=float, default=0.5, help="member overlap for two categories to match (default 0.5)")
@@ -196,7 +184,7 @@ def add_taxonomy_commands(commands: argparse._SubParsersAction) -> None:
     stable.set_defaults(handler=_stability)
 
     cover = actions.add_parser("coverage", help="classify failures into an existing taxonomy and report coverage")
-    _add_config_options(cover)
+    add_settings_options(cover)
     cover.add_argument("--taxonomy", type=Path, default=DEFAULT_DIR, help="taxonomy directory or taxonomy.json (or a release)")
     cover.add_argument("--failures", type=Path, required=True, help="diagnoses parquet of the failures to place")
     cover.add_argument("--assignments", type=Path, help="write the resulting assignments here")
