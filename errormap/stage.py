@@ -80,15 +80,16 @@ def store_path() -> Path:
 
 
 def run(main: Callable[[], None]) -> None:
-    """Run a stage script's `main`; when it succeeds as the process's own program, end without module teardown.
+    """Run `main` from a stage script's module code; when it succeeds as the process's program, skip module teardown.
 
     Tearing down pandas, pyarrow, pydantic and the HTTP stack costs 0.1-0.3 s of CPU per stage and
     does nothing for the outputs, which are closed by then. Exit handlers still run (logging, MLflow,
     the report's chart process) and the streams are flushed before `os._exit(0)`. A failure exits as
-    usual; so does a stage run in-process (tests, runpy), under `-m` (a profiler), or with threads still running.
+    usual; so does a stage whose module code Python code ran (tests, runpy, `-m`, a profiler), or with threads
+    still running.
     """
     main()
-    if not _is_program(main.__code__.co_filename):
+    if sys._getframe(1).f_back is not None:  # the script's module code was called by Python code, not the interpreter
         return
     if any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate()):
         return
@@ -96,17 +97,3 @@ def run(main: Callable[[], None]) -> None:
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     os._exit(0)
-
-
-def _is_program(script: str) -> bool:
-    """Whether `script` is what the interpreter was started to run (not run by runpy, `-m`, `-c` or a profiler)."""
-    args = iter(sys.orig_argv[1:])  # sys.argv[0] is no proof: runpy.run_path sets it to the script it runs
-    for arg in args:
-        if arg in ("-c", "-m"):
-            return False
-        if arg in ("-X", "-W"):
-            next(args, None)
-        elif not arg.startswith("-"):
-            return Path(arg).resolve() == Path(script).resolve()
-    return False
-
