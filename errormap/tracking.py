@@ -211,7 +211,7 @@ class MLflowTracker:
         self.uri = tracking_uri(self.root)
         mlflow.set_tracking_uri(self.uri)
         self._state_file = self.root / ".errormap" / "mlflow_parent.json"
-        client = mlflow.MlflowClient()
+        self._client = client = mlflow.MlflowClient()
         found = client.get_experiment_by_name(experiment)
         if found is None:
             artifacts = (self.root / "mlartifacts").as_uri() if self.uri.startswith("sqlite:") else None
@@ -223,6 +223,7 @@ class MLflowTracker:
             client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
         self.experiment_id = experiment_id
         self._stage_name = ""
+        self._parent_id = ""  # the stage's parent run, while a stage is open
         self._keys = KeyMap()  # names MLflow refuses in a key, made safe; the mapping is kept in the run
 
     def _read_state(self) -> dict[str, Any]:
@@ -237,19 +238,19 @@ class MLflowTracker:
         fresh = stage == FIRST_STAGE or not run_id or stage in state.get("stages", []) or state.get("uri") != self.uri
         if not fresh:
             try:
-                self._mlflow.MlflowClient().get_run(run_id)
+                self._client.get_run(run_id)
             except Exception:
                 fresh = True
         if fresh:
             provenance = run_provenance(self.root)
             tags = parent_run_tags(params, provenance, dataset_names(Path.cwd(), params))
             name = parent_run_name(params, provenance)
-            parent = self._mlflow.MlflowClient().create_run(self.experiment_id, tags=tags, run_name=name)
+            parent = self._client.create_run(self.experiment_id, tags=tags, run_name=name)
             run_id = parent.info.run_id
             from mlflow.entities import Param
 
             batch = [Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in self._keys.convert(redact(params)).items()]
-            self._mlflow.MlflowClient().log_batch(run_id, params=batch)
+            self._client.log_batch(run_id, params=batch)
             if stage != FIRST_STAGE:
                 self._carry_metrics(run_id, stage)
             self._write_state({"run_id": run_id, "uri": self.uri, "stages": []})
@@ -269,8 +270,8 @@ class MLflowTracker:
                 continue
             batch += [Metric(k, v, now, 0) for k, v in values.items()]
         if batch:
-            self._mlflow.MlflowClient().log_batch(run_id, metrics=batch)
-            self._mlflow.MlflowClient().set_tag(run_id, "errormap.carried_metrics", "from the metrics files of skipped stages")
+            self._client.log_batch(run_id, metrics=batch)
+            self._client.set_tag(run_id, "errormap.carried_metrics", "from the metrics files of skipped stages")
 
     def _write_state(self, state: dict[str, Any]) -> None:
         self._state_file.parent.mkdir(parents=True, exist_ok=True)
@@ -278,10 +279,10 @@ class MLflowTracker:
 
     @contextmanager
     def stage(self, name: str, params: Mapping[str, Any]) -> Iterator["MLflowTracker"]:
-        for run_id in close_orphans(self._mlflow.MlflowClient(), self.experiment_id):  # left RUNNING by a kill -9
+        for run_id in close_orphans(self._client, self.experiment_id):  # left RUNNING by a kill -9
             log.info("MLflow: run %s was left running by a stopped process; marked KILLED", run_id)
         parent_id = self._parent_for(name, params)
-        self._stage_name = name
+        self._stage_name, self._parent_id = name, parent_id
         owner = process_tags()
         with self._mlflow.start_run(run_id=parent_id, experiment_id=self.experiment_id):
             self._mlflow.set_tags(owner)
@@ -292,7 +293,7 @@ class MLflowTracker:
         if name == FIRST_STAGE:  # the datasets the prepare stage has just found
             datasets = dataset_names(Path.cwd(), params)
             if datasets:
-                self._mlflow.MlflowClient().set_tag(parent_id, "errormap.datasets", ",".join(datasets)[:MAX_PARAM_LENGTH])
+                self._client.set_tag(parent_id, "errormap.datasets", ",".join(datasets)[:MAX_PARAM_LENGTH])
         state = self._read_state()
         state.setdefault("stages", []).append(name)
         self._write_state(state)
@@ -302,26 +303,21 @@ class MLflowTracker:
         """Keys MLflow could not take as they were (names with `( ) + @ # ...`): the mapping back, in both runs."""
         if self._keys.renamed:
             self._mlflow.log_dict(self._keys.renamed, MAPPING_FILE)
-            self._mlflow.MlflowClient().log_dict(parent_id, self._keys.renamed, MAPPING_FILE)
+            self._client.log_dict(parent_id, self._keys.renamed, MAPPING_FILE)
 
     def log_metrics(self, metrics: Mapping[str, Any]) -> None:
         values = self._keys.convert(numeric_metrics(metrics))
         self._mlflow.log_metrics(values)
-        parent = self._mlflow.active_run()
-        parent_id = self._mlflow.get_parent_run(parent.info.run_id).info.run_id if parent else None
-        if parent_id and values:
+        if values:
             from mlflow.entities import Metric
 
             now = int(time.time() * 1000)
             batch = [Metric(f"{self._stage_name}.{k}", v, now, 0) for k, v in values.items()]
-            self._mlflow.MlflowClient().log_batch(parent_id, metrics=batch)
+            self._client.log_batch(self._parent_id, metrics=batch)
 
     def log_artifact(self, path: Path | str) -> None:
         self._mlflow.log_artifact(str(path))
-        active = self._mlflow.active_run()
-        parent = self._mlflow.get_parent_run(active.info.run_id) if active else None
-        if parent is not None:
-            self._mlflow.MlflowClient().log_artifact(parent.info.run_id, str(path), artifact_path=self._stage_name)
+        self._client.log_artifact(self._parent_id, str(path), artifact_path=self._stage_name)
 
 
 def runs_page(experiment_id: str, ui: str = "http://127.0.0.1:5000") -> str:
