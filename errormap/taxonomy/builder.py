@@ -192,6 +192,7 @@ class TaxonomyBuilder:
                 self.stats.absorb(early_tally)
                 return categories, early
             self.stats.early_classifications_discarded += 1
+            self.stats.judge_errors += early_tally.errors  # failed requests count, even in a discarded classification
         else:
             categories = await review
         return categories, await self.classify_titles(names, categories, parent)
