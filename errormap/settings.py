@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from errormap.config import PARAMS_FILE, compose, load_params
 from errormap.errors import UserError
 
-PARAMS_FILE = "params.yaml"
 PROJECT_CONF = Path(__file__).resolve().parents[1] / "conf"  # the repository's conf/, for library callers
 
 
@@ -265,15 +265,11 @@ def validate(raw: dict[str, Any], source: str = PARAMS_FILE) -> Settings:
 
 def load_settings(path: Path | str = PARAMS_FILE) -> Settings:
     """Read and validate params.yaml."""
-    from errormap.config import load_params
-
     return validate(load_params(path), str(path))
 
 
 @lru_cache(maxsize=1)
 def default_settings(conf_dir: str = "conf") -> Settings:
     """conf/ composed with no overrides: the defaults, for library callers, tests and benchmarks."""
-    from errormap.config import compose
-
     directory = Path(conf_dir) if Path(conf_dir).is_absolute() else PROJECT_CONF.parent / conf_dir
     return validate(compose(directory), str(directory))
