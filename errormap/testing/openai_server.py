@@ -485,17 +485,24 @@ def make_app(
     lock = lock or threading.Lock()
     prefix_cache = PrefixCache()
 
-    async def batch_answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """One batch line, answered as the chat endpoint would answer it (without its delay)."""
+    async def reply_to(body: dict[str, Any]) -> Reply:
+        """The responder's reply; a responder bug is a 500 reply at once (the server must still answer)."""
         try:
             reply = responder(body)
-            if inspect.isawaitable(reply):
-                reply = await reply
+            return await reply if inspect.isawaitable(reply) else reply
         except Exception as exc:
-            return 500, error_body(f"responder failed: {type(exc).__name__}: {exc}", "server_error")
-        if reply.status != 200:
-            return reply.status, reply.error if reply.error is not None else error_body(f"HTTP {reply.status}", "server_error")
-        return 200, completion_payload(body, reply, prefix_cache)
+            return Reply(500, delay=0, error=error_body(f"responder failed: {type(exc).__name__}: {exc}", "server_error"))
+
+    def payload(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+        """The JSON body sent for ``reply``: the completion on 200, else its error (a default one when None)."""
+        if reply.status == 200:
+            return completion_payload(body, reply, prefix_cache)
+        return reply.error if reply.error is not None else error_body(f"HTTP {reply.status}", "server_error")
+
+    async def batch_answer(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """One batch line, answered as the chat endpoint would answer it (without its delay)."""
+        reply = await reply_to(body)
+        return reply.status, payload(body, reply)
 
     async def chat_completions(request: web.Request) -> web.Response:
         try:
@@ -509,19 +516,11 @@ def make_app(
                 requests.append(body)
         if body.get("stream"):
             return _json_error(400, "stream=true is not supported by this test server")
-        try:
-            reply = responder(body)
-            if inspect.isawaitable(reply):
-                reply = await reply
-        except Exception as exc:  # a responder bug must still produce an HTTP answer
-            return _json_error(500, f"responder failed: {type(exc).__name__}: {exc}", "server_error")
+        reply = await reply_to(body)
         wait = reply.delay if reply.delay is not None else delay
         if wait > 0:
             await asyncio.sleep(wait)
-        if reply.status != 200:
-            payload = reply.error if reply.error is not None else error_body(f"HTTP {reply.status}", "server_error")
-            return web.json_response(payload, status=reply.status, headers=reply.headers)
-        return web.json_response(completion_payload(body, reply, prefix_cache), headers=reply.headers)
+        return web.json_response(payload(body, reply), status=reply.status, headers=reply.headers)
 
     async def models(request: web.Request) -> web.Response:
         data = [{"id": m, "object": "model", "created": 0, "owned_by": "errormap"} for m in MODEL_IDS]
