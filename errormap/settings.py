@@ -130,6 +130,11 @@ class OpenAIJudgeConfig(Group):
             raise PydanticCustomError(SECRET_IN_CONFIG, "; ".join(problems))
         return raw
 
+    @property
+    def serving(self) -> int:
+        """How many requests the judge serves at once: the fleet's endpoints together, else `max_concurrency`."""
+        return sum(e.max_concurrency for e in self.endpoints) if self.endpoints else self.max_concurrency
+
 
 JudgeConfig = Annotated[OfflineJudgeConfig | OpenAIJudgeConfig, Field(discriminator="kind")]
 

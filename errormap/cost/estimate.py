@@ -131,10 +131,6 @@ def _cost(tally: Tally, completion: dict[str, int], price: ModelPrice | None, ba
     return total / 1_000_000
 
 
-def concurrency_of(config: OpenAIJudgeConfig) -> int:
-    return sum(e.max_concurrency for e in config.endpoints) if config.endpoints else config.max_concurrency
-
-
 async def _simulate(dry: DryRunJudge, settings: Settings, results: pd.DataFrame, failures: pd.DataFrame) -> dict[str, tuple[Tally, float]]:
     from errormap.steps.analyze import build_cases, diagnose_all
     from errormap.steps.stability import skipped
@@ -189,7 +185,7 @@ def estimate_run(
     store = AnswerStore(store_path) if store_path is not None and Path(store_path).exists() else AnswerStore(":memory:")
     dry = DryRunJudge(
         renderer(judge, settings.prompts.version), store, OfflineJudge(prompt_version=settings.prompts.version), tokens,
-        mode=mode, latency=latency, concurrency=concurrency_of(judge), cache_min_prefix_tokens=cost.cache_min_prefix_tokens,
+        mode=mode, latency=latency, concurrency=judge.serving, cache_min_prefix_tokens=cost.cache_min_prefix_tokens,
     )
     try:
         tallies, _ = run_simulated(_simulate(dry, settings, results, failures))
@@ -219,7 +215,7 @@ def _assumptions(
         "completion tokens per answer: " + ", ".join(f"{k} {v} ({src})" for k, (v, src) in averages.items()),
         "requests that depend on earlier answers (taxonomy, stability) are counted for stand-in answers where the store"
         " has none (the offline judge's diagnoses and categories); a real judge's titles may need more of them",
-        f"time: {latency:g} s per request at concurrency {concurrency_of(judge)}, retries not counted",
+        f"time: {latency:g} s per request at concurrency {judge.serving}, retries not counted",
         f"static prefix: the system message; counted as cached input from the second request with the same prefix when it has"
         f" at least {cost.cache_min_prefix_tokens} tokens (cost.cache_min_prefix_tokens)",
     ]

@@ -287,8 +287,7 @@ def in_flight_limit(settings: Settings) -> int | None:
         return IN_FLIGHT_OFFLINE
     if judge.mode == "batch":
         return None
-    serving = sum(e.max_concurrency for e in judge.endpoints) if judge.endpoints else judge.max_concurrency
-    return 2 * serving
+    return 2 * judge.serving
 
 
 def check_failed_share(stats: RunStats, allowed: float, where: str) -> None:
